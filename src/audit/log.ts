@@ -1,0 +1,44 @@
+import { auditLog } from '../db/schema';
+import type { Scope } from '../scope';
+
+export type AuditEvent =
+  | 'user.registered'
+  | 'user.email_verified'
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'logout'
+  | 'session.revoked'
+  | 'session.refresh_reuse'
+  | 'account.locked'
+  | 'password.reset_requested'
+  | 'password.reset'
+  | 'password.changed';
+
+/**
+ * Records a security event. `details` holds ids, reasons and counts only: callers never pass a
+ * password, token or code, and the keys below are stripped as a second line of defence.
+ */
+export function audit(
+  scope: Scope,
+  event: AuditEvent,
+  entry: { userId?: string | null; actorId?: string | null; details?: Record<string, unknown> },
+): void {
+  const details = entry.details ? redact(entry.details) : null;
+  scope.defer(
+    scope.db.insert(auditLog).values({
+      event,
+      userId: entry.userId ?? null,
+      actorId: entry.actorId ?? entry.userId ?? null,
+      ipAddress: scope.client.ip,
+      userAgent: scope.client.userAgent,
+      details,
+      createdAt: new Date(),
+    }),
+  );
+}
+
+const SECRET_KEY = /pass|token|secret|code|key|otp/i;
+
+function redact(details: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(details).filter(([key]) => !SECRET_KEY.test(key)));
+}

@@ -1,0 +1,83 @@
+import { eq } from 'drizzle-orm';
+import { audit } from '../audit/log';
+import { type Session, type User, users } from '../db/schema';
+import { ApiError } from '../errors';
+import type { Scope } from '../scope';
+import { openSession, rotateRefreshToken } from '../sessions/sessions';
+import { findUserByEmail, toPublicUser } from '../users/users';
+import { signAccessToken } from './access-token';
+import { hasherFor } from './hasher';
+
+export type CredentialCheck =
+  | { ok: true; user: User }
+  | { ok: false; reason: 'unknown_email' | 'no_password' | 'wrong_password'; user?: User };
+
+/**
+ * Checks an email and password. Every path costs exactly one scrypt, so unknown emails and wrong
+ * passwords cannot be told apart by time; the reason is for the audit trail only.
+ */
+export async function checkCredentials(scope: Scope, email: string, password: string): Promise<CredentialCheck> {
+  const hasher = hasherFor(scope.config);
+  const user = await findUserByEmail(scope.db, email);
+  if (!user?.passwordHash) {
+    await hasher.burn(password);
+    return user ? { ok: false, reason: 'no_password', user } : { ok: false, reason: 'unknown_email' };
+  }
+  const verdict = await hasher.verify(password, user.passwordHash);
+  if (!verdict.valid) return { ok: false, reason: 'wrong_password', user };
+  if (verdict.needsRehash) {
+    const rehashed = await hasher.hash(password);
+    scope.defer(scope.db.update(users).set({ passwordHash: rehashed }).where(eq(users.id, user.id)));
+  }
+  return { ok: true, user };
+}
+
+/** The account states that forbid signing in even with the right credentials. */
+export function assertMaySignIn(user: User): void {
+  if (!user.isActive) throw new ApiError('account_disabled', 'This account has been disabled');
+  if (user.isSuspended) throw new ApiError('account_suspended', 'This account is suspended');
+  if (!user.isEmailVerified) {
+    throw new ApiError('email_not_verified', 'Please verify your email address before signing in');
+  }
+}
+
+export const INVALID_CREDENTIALS = () => new ApiError('invalid_credentials', 'Invalid email or password');
+
+async function tokensFor(scope: Scope, user: User, session: Session, refreshToken: string) {
+  const access = await signAccessToken(
+    scope.config,
+    { sub: user.id, sid: session.id, role: user.role },
+    session.expiresAt,
+  );
+  return {
+    access_token: access.token,
+    refresh_token: refreshToken,
+    expires_at: access.expiresAt.toISOString(),
+  };
+}
+
+/** Opens the session of a successful sign-in and builds the seed's login body. */
+export async function completeSignIn(
+  scope: Scope,
+  user: User,
+  options: { rememberMe: boolean; method: 'password' | 'mfa' | 'oauth'; message?: string },
+) {
+  const now = new Date();
+  const { session, refreshToken } = await openSession(scope, user, options.rememberMe);
+  scope.defer(scope.db.update(users).set({ lastLoginAt: now }).where(eq(users.id, user.id)));
+  audit(scope, 'login.succeeded', { userId: user.id, details: { session_id: session.id, method: options.method } });
+  return {
+    user: toPublicUser({ ...user, lastLoginAt: now }),
+    ...(await tokensFor(scope, user, session, refreshToken)),
+    message: options.message ?? 'Login successful',
+  };
+}
+
+export async function refreshSession(scope: Scope, presented: string) {
+  const result = await rotateRefreshToken(scope, presented);
+  if (!result.ok) {
+    throw new ApiError('invalid_refresh_token', 'The refresh token is invalid, expired or revoked');
+  }
+  const tokens = await tokensFor(scope, result.user, result.session, result.refreshToken);
+  return { session_token: tokens.access_token, ...tokens };
+}

@@ -1,0 +1,93 @@
+import { scryptAsync } from '@noble/hashes/scrypt.js';
+import { base64url, fromBase64url, randomBytes, timingSafeEqual } from '../lib/crypto';
+
+export interface ScryptParams {
+  logN: number;
+  r: number;
+  p: number;
+}
+
+const KEY_LENGTH = 32;
+const SALT_LENGTH = 16;
+const FORMAT = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/;
+
+/** Limits how many scrypt computations run at once in this isolate (each holds 128·r·N bytes). */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+const semaphores = new Map<number, Semaphore>();
+function semaphoreFor(limit: number): Semaphore {
+  let semaphore = semaphores.get(limit);
+  if (!semaphore) {
+    semaphore = new Semaphore(limit);
+    semaphores.set(limit, semaphore);
+  }
+  return semaphore;
+}
+
+export interface PasswordVerdict {
+  valid: boolean;
+  /** The stored hash used other parameters than the configured ones and should be replaced. */
+  needsRehash: boolean;
+}
+
+/** scrypt (@noble/hashes) behind a self-describing `$scrypt$ln=..,r=..,p=..$salt$hash` string. */
+export class PasswordHasher {
+  private readonly semaphore: Semaphore;
+
+  constructor(
+    private readonly params: ScryptParams,
+    concurrency: number,
+  ) {
+    this.semaphore = semaphoreFor(concurrency);
+  }
+
+  private derive(password: string, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array> {
+    return this.semaphore.run(() =>
+      scryptAsync(password.normalize('NFKC'), salt, {
+        N: 2 ** params.logN,
+        r: params.r,
+        p: params.p,
+        dkLen: KEY_LENGTH,
+        maxmem: 2 ** params.logN * params.r * 128 * 2,
+      }),
+    );
+  }
+
+  async hash(password: string): Promise<string> {
+    const salt = randomBytes(SALT_LENGTH);
+    const { logN, r, p } = this.params;
+    const key = await this.derive(password, salt, this.params);
+    return `$scrypt$ln=${logN},r=${r},p=${p}$${base64url(salt)}$${base64url(key)}`;
+  }
+
+  async verify(password: string, stored: string): Promise<PasswordVerdict> {
+    const match = FORMAT.exec(stored);
+    if (!match) return { valid: false, needsRehash: false };
+    const [, ln, r, p, salt, expected] = match as unknown as [string, string, string, string, string, string];
+    const params = { logN: Number(ln), r: Number(r), p: Number(p) };
+    const key = await this.derive(password, fromBase64url(salt), params);
+    const valid = timingSafeEqual(key, fromBase64url(expected));
+    const needsRehash = params.logN !== this.params.logN || params.r !== this.params.r || params.p !== this.params.p;
+    return { valid, needsRehash };
+  }
+
+  /** Spends one hash at the configured cost so that unknown accounts answer in the same time. */
+  async burn(password: string): Promise<void> {
+    await this.derive(password, randomBytes(SALT_LENGTH), this.params);
+  }
+}

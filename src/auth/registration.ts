@@ -1,0 +1,81 @@
+import { eq, sql } from 'drizzle-orm';
+import { audit } from '../audit/log';
+import { type User, users } from '../db/schema';
+import { appLink, sendEmail } from '../email/mailer';
+import { ApiError, validationError } from '../errors';
+import type { Scope } from '../scope';
+import { findUserByEmail, localeFrom, normaliseEmail } from '../users/users';
+import { hasherFor } from './hasher';
+import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens';
+import { checkPasswordPolicy } from './password-policy';
+
+export interface RegistrationInput {
+  email: string;
+  username: string;
+  password: string;
+  password_confirm: string;
+  role: 'STUDENT' | 'INSTRUCTOR';
+}
+
+export async function register(scope: Scope, input: RegistrationInput, acceptLanguage?: string): Promise<User> {
+  const problems = checkPasswordPolicy(input.password);
+  if (input.password !== input.password_confirm) {
+    problems.push({ field: 'password_confirm', message: 'Passwords do not match' });
+  }
+  if (problems.length > 0) throw validationError(problems, 'The password does not meet the policy');
+
+  const email = normaliseEmail(input.email);
+  await assertAvailable(scope, email, input.username);
+  const passwordHash = await hasherFor(scope.config).hash(input.password);
+  const now = new Date();
+  let user: User | undefined;
+  try {
+    [user] = await scope.db
+      .insert(users)
+      .values({
+        email,
+        username: input.username,
+        passwordHash,
+        role: input.role,
+        locale: localeFrom(acceptLanguage),
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+  } catch (error) {
+    // A parallel registration took the email or username between the check and the insert.
+    await assertAvailable(scope, email, input.username);
+    throw error;
+  }
+  if (!user) throw new Error('insert returned no user');
+  audit(scope, 'user.registered', { userId: user.id, details: { role: user.role } });
+  await sendVerificationEmail(scope, user);
+  return user;
+}
+
+async function assertAvailable(scope: Scope, email: string, username: string): Promise<void> {
+  const [byEmail, byUsername] = await scope.db.batch([
+    scope.db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1),
+    scope.db.select({ id: users.id }).from(users).where(sql`lower(${users.username}) = lower(${username})`).limit(1),
+  ]);
+  if (byEmail.length > 0) throw new ApiError('email_taken', 'An account with this email already exists');
+  if (byUsername.length > 0) throw new ApiError('username_taken', 'This username is already taken');
+}
+
+async function sendVerificationEmail(scope: Scope, user: User): Promise<void> {
+  const token = await issueOneTimeToken(scope.db, user.id, 'email_verification', scope.config.emailVerificationTtl);
+  sendEmail(scope, user, 'verification', { username: user.username }, appLink(scope, '/verify-email', token));
+}
+
+export async function verifyEmail(scope: Scope, token: string): Promise<void> {
+  const userId = await consumeOneTimeToken(scope.db, token, 'email_verification');
+  if (!userId) throw new ApiError('invalid_token', 'The verification link is invalid, used or expired');
+  await scope.db.update(users).set({ isEmailVerified: true, updatedAt: new Date() }).where(eq(users.id, userId));
+  audit(scope, 'user.email_verified', { userId });
+}
+
+/** Sends a new link when the account exists and is unverified; the caller answers the same either way. */
+export async function resendVerification(scope: Scope, email: string): Promise<void> {
+  const user = await findUserByEmail(scope.db, email);
+  if (user && !user.isEmailVerified) await sendVerificationEmail(scope, user);
+}

@@ -1,0 +1,47 @@
+import { Hono } from 'hono';
+import { audit } from '../audit/log';
+import type { AppEnv } from '../env';
+import { validate } from '../http/validate';
+import { scopeOf } from '../scope';
+import { revokeSession } from '../sessions/sessions';
+import { toPublicUser } from '../users/users';
+import { requireAuth } from './guard';
+import { assertMaySignIn, checkCredentials, completeSignIn, INVALID_CREDENTIALS, refreshSession } from './login';
+import { register, resendVerification, verifyEmail } from './registration';
+import { emailBody, emptyBody, loginBody, refreshBody, registerBody, tokenBody } from './schemas';
+
+export const authRoutes = new Hono<AppEnv>()
+  .post('/register', validate('json', registerBody), async (c) => {
+    const user = await register(scopeOf(c), c.req.valid('json'), c.req.header('Accept-Language'));
+    return c.json({ user: toPublicUser(user), message: 'Registration successful. Please verify your email.' }, 201);
+  })
+  .post('/verify-email', validate('json', tokenBody), async (c) => {
+    await verifyEmail(scopeOf(c), c.req.valid('json').token);
+    return c.json({ message: 'Email verified successfully' });
+  })
+  .post('/verify-email/resend', validate('json', emailBody), async (c) => {
+    await resendVerification(scopeOf(c), c.req.valid('json').email);
+    return c.json({ message: 'If the account exists and is not verified, a new verification email has been sent' });
+  })
+  .post('/login', validate('json', loginBody), async (c) => {
+    const scope = scopeOf(c);
+    const { email, password, remember_me } = c.req.valid('json');
+    const check = await checkCredentials(scope, email, password);
+    if (!check.ok) {
+      audit(scope, 'login.failed', { userId: check.user?.id, details: { reason: check.reason } });
+      throw INVALID_CREDENTIALS();
+    }
+    assertMaySignIn(check.user);
+    return c.json(await completeSignIn(scope, check.user, { rememberMe: remember_me, method: 'password' }));
+  })
+  .post('/refresh', validate('json', refreshBody), async (c) => {
+    return c.json(await refreshSession(scopeOf(c), c.req.valid('json').refresh_token));
+  })
+  .post('/logout', requireAuth(), validate('json', emptyBody), async (c) => {
+    const scope = scopeOf(c);
+    const { user, session } = c.get('auth');
+    await revokeSession(scope, session.id, 'logout');
+    audit(scope, 'logout', { userId: user.id, details: { session_id: session.id } });
+    return c.json({ message: 'Logout successful' });
+  })
+  .get('/me', requireAuth(), (c) => c.json(toPublicUser(c.get('auth').user)));

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+export const email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ message: 'Must be a valid email address' }));
+/** Length is checked by the policy, which reports every broken rule at once; this only bounds work. */
+export const password = z.string().min(1, 'Password is required').max(1024);
+export const opaqueToken = z
+  .string()
+  .min(16)
+  .max(256)
+  .regex(/^[A-Za-z0-9_-]+$/, 'Malformed token');
+
+export const registerBody = z.strictObject({
+  email,
+  username: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.-]{3,30}$/, 'Username must be 3-30 characters of letters, digits, "_", "." or "-"'),
+  password,
+  password_confirm: z.string().max(1024),
+  role: z
+    .enum(['STUDENT', 'INSTRUCTOR'], { message: 'Self-registration may choose STUDENT or INSTRUCTOR only' })
+    .default('STUDENT'),
+});
+
+export const tokenBody = z.strictObject({ token: opaqueToken });
+export const emailBody = z.strictObject({ email });
+export const loginBody = z.strictObject({
+  email,
+  password,
+  remember_me: z.boolean().default(false),
+});
+export const refreshBody = z.strictObject({ refresh_token: opaqueToken });
+export const emptyBody = z.strictObject({});

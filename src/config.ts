@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const csv = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+const jsonJwk = z.string().transform((value, ctx) => {
+  try {
+    const parsed = JSON.parse(value) as JsonWebKey & { kid?: string };
+    if (typeof parsed !== 'object' || parsed === null || !parsed.kty) throw new Error('not a JWK');
+    return parsed;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON Web Key (JSON object with "kty")' });
+    return z.NEVER;
+  }
+});
+
+const configSchema = z.object({
+  APP_URL: z.url(),
+  CORS_ORIGINS: csv,
+  JWT_PRIVATE_KEY: jsonJwk.refine((jwk) => Boolean(jwk.kid) && 'd' in jwk, {
+    message: 'must be a private JWK with a "kid"',
+  }),
+  JWT_PREVIOUS_PUBLIC_KEY: jsonJwk.optional(),
+  JWT_ISSUER: z.string().min(1).default('auth-service'),
+  JWT_AUDIENCE: z.string().min(1).default('learning-platform'),
+  ACCESS_TOKEN_TTL: seconds(15 * 60),
+  SESSION_TTL: seconds(24 * 3600),
+  REMEMBER_ME_TTL: seconds(30 * 24 * 3600),
+  EMAIL_VERIFICATION_TTL: seconds(24 * 3600),
+  PASSWORD_RESET_TTL: seconds(3600),
+  SCRYPT_LOG_N: z.coerce.number().int().min(1).max(20).default(14),
+  SCRYPT_R: z.coerce.number().int().min(1).max(32).default(8),
+  SCRYPT_P: z.coerce.number().int().min(1).max(16).default(5),
+  HASH_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(2),
+  EMAIL_TRANSPORT: z.enum(['console']).default('console'),
+  EMAIL_FROM: z.string().min(3).default('Learning Platform <no-reply@localhost>'),
+  SERVICE_VERSION: z.string().default('1.0.0'),
+});
+
+export type Config = ReturnType<typeof toConfig>;
+
+function toConfig(raw: z.infer<typeof configSchema>) {
+  return {
+    appUrl: raw.APP_URL.replace(/\/+$/, ''),
+    corsOrigins: raw.CORS_ORIGINS,
+    jwt: {
+      privateKey: raw.JWT_PRIVATE_KEY,
+      previousPublicKey: raw.JWT_PREVIOUS_PUBLIC_KEY,
+      issuer: raw.JWT_ISSUER,
+      audience: raw.JWT_AUDIENCE,
+      accessTokenTtl: raw.ACCESS_TOKEN_TTL,
+    },
+    sessionTtl: raw.SESSION_TTL,
+    rememberMeTtl: raw.REMEMBER_ME_TTL,
+    emailVerificationTtl: raw.EMAIL_VERIFICATION_TTL,
+    passwordResetTtl: raw.PASSWORD_RESET_TTL,
+    scrypt: { logN: raw.SCRYPT_LOG_N, r: raw.SCRYPT_R, p: raw.SCRYPT_P },
+    hashConcurrency: raw.HASH_CONCURRENCY,
+    email: { transport: raw.EMAIL_TRANSPORT, from: raw.EMAIL_FROM },
+    version: raw.SERVICE_VERSION,
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const cache = new WeakMap<object, Config>();
+
+/** Parses the worker's environment once per env object; throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, unknown>): Config {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const config = toConfig(result.data);
+  cache.set(env, config);
+  return config;
+}

@@ -1,0 +1,43 @@
+import type { Scope } from '../scope';
+import { type Locale, renderEmail, type TemplateName } from './templates';
+import { consoleTransport, type EmailTransport } from './transport';
+
+function transportFor(scope: Scope): EmailTransport {
+  switch (scope.config.email.transport) {
+    case 'console':
+      return consoleTransport;
+  }
+}
+
+/**
+ * Renders and sends after the response: a slow or failing provider never delays or fails the
+ * request; failures are logged with the template name and request id, never the content.
+ */
+export function sendEmail(
+  scope: Scope,
+  to: { email: string; locale: Locale },
+  template: TemplateName,
+  vars: Record<string, string>,
+  actionUrl?: string,
+): void {
+  const rendered = renderEmail(template, to.locale, vars, actionUrl);
+  const transport = transportFor(scope);
+  scope.defer(
+    transport.send({ to: to.email, from: scope.config.email.from, ...rendered }).catch((error: unknown) => {
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          msg: 'email delivery failed',
+          transport: transport.name,
+          template,
+          request_id: scope.requestId,
+          error: String(error),
+        }),
+      );
+    }),
+  );
+}
+
+export function appLink(scope: Scope, path: string, token: string): string {
+  return `${scope.config.appUrl}${path}?token=${encodeURIComponent(token)}`;
+}

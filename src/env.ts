@@ -1,0 +1,17 @@
+/** Bindings and variables the worker receives from wrangler.toml, secrets and `.dev.vars`. */
+export interface Env {
+  DB: D1Database;
+  [variable: string]: unknown;
+}
+
+/** Hono's environment type for this app: the bindings plus per-request variables. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    config: import('./config').Config;
+    auth: import('./auth/guard').AuthContext;
+    client: import('./lib/client-info').ClientInfo;
+    problemCode: string | undefined;
+  };
+}

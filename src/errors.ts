@@ -1,0 +1,74 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/** Every problem the API can answer with: one stable machine code, its status and title. */
+const problems = {
+  validation_failed: [400, 'Validation failed'],
+  malformed_json: [400, 'Malformed JSON body'],
+  invalid_token: [400, 'Invalid or expired token'],
+  invalid_password: [400, 'Invalid password'],
+  unauthorized: [401, 'Authentication required'],
+  invalid_credentials: [401, 'Invalid credentials'],
+  invalid_refresh_token: [401, 'Invalid refresh token'],
+  email_not_verified: [403, 'Email not verified'],
+  account_suspended: [403, 'Account suspended'],
+  account_disabled: [403, 'Account disabled'],
+  forbidden: [403, 'Forbidden'],
+  not_found: [404, 'Not found'],
+  email_taken: [409, 'Email already registered'],
+  username_taken: [409, 'Username already taken'],
+  conflict: [409, 'Conflict'],
+  payload_too_large: [413, 'Payload too large'],
+  unsupported_media_type: [415, 'Unsupported media type'],
+  account_locked: [423, 'Account locked'],
+  mfa_required: [428, 'MFA required'],
+  rate_limited: [429, 'Too many requests'],
+  internal_error: [500, 'Internal server error'],
+  service_unavailable: [503, 'Service unavailable'],
+} as const satisfies Record<string, readonly [ContentfulStatusCode, string]>;
+
+export type ProblemCode = keyof typeof problems;
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** An error that maps to one problem+json response. Extra members are merged into the body. */
+export class ApiError extends Error {
+  readonly status: ContentfulStatusCode;
+  readonly title: string;
+
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail?: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail ?? code);
+    const [status, title] = problems[code];
+    this.status = status;
+    this.title = title;
+  }
+}
+
+export function validationError(errors: FieldError[], detail = 'The request is invalid'): ApiError {
+  return new ApiError('validation_failed', detail, { errors });
+}
+
+export function problemBody(error: ApiError) {
+  return {
+    type: `urn:auth-service:problem:${error.code}`,
+    title: error.title,
+    status: error.status,
+    detail: error.detail ?? error.title,
+    code: error.code,
+    ...error.extra,
+  };
+}
+
+export function problemResponse(error: ApiError): Response {
+  return new Response(JSON.stringify(problemBody(error)), {
+    status: error.status,
+    headers: { 'Content-Type': 'application/problem+json', ...error.headers },
+  });
+}

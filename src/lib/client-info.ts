@@ -1,0 +1,78 @@
+import { UAParser } from 'ua-parser-js';
+
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+  device: 'Desktop' | 'Mobile' | 'Tablet' | 'Other';
+  browser: string | null;
+  os: string | null;
+  country: string | null;
+  countryCode: string | null;
+  city: string | null;
+  region: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  timezone: string | null;
+  location: string | null;
+}
+
+type Geo = Partial<Record<'country' | 'city' | 'region' | 'latitude' | 'longitude' | 'timezone', unknown>>;
+
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+const BOT_PATTERN = /bot|crawl|spider|slurp|curl|wget|python-requests|httpclient|headless/i;
+const DESKTOP_OS = /windows|mac os|linux|ubuntu|debian|fedora|chrom(e|ium) os|freebsd/i;
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+}
+
+function coordinate(value: unknown): number | null {
+  const parsed = typeof value === 'number' ? value : Number.parseFloat(String(value ?? ''));
+  return Number.isFinite(parsed) ? parsed : null;
+}
+
+export function countryName(code: string | null): string | null {
+  if (!code || !/^[A-Z]{2}$/i.test(code) || code.toUpperCase() === 'XX' || code.toUpperCase() === 'T1') {
+    return null;
+  }
+  try {
+    return regionNames.of(code.toUpperCase()) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function parseUserAgent(userAgent: string | null): Pick<ClientInfo, 'device' | 'browser' | 'os'> {
+  if (!userAgent) return { device: 'Other', browser: null, os: null };
+  const parsed = new UAParser(userAgent).getResult();
+  const browser = parsed.browser.name ? [parsed.browser.name, parsed.browser.major].filter(Boolean).join(' ') : null;
+  const os = parsed.os.name ? [parsed.os.name, parsed.os.version].filter(Boolean).join(' ') : null;
+  let device: ClientInfo['device'] = 'Other';
+  if (BOT_PATTERN.test(userAgent)) device = 'Other';
+  else if (parsed.device.type === 'mobile') device = 'Mobile';
+  else if (parsed.device.type === 'tablet') device = 'Tablet';
+  else if (!parsed.device.type && os && DESKTOP_OS.test(os)) device = 'Desktop';
+  return { device, browser, os };
+}
+
+/** Who is calling: the IP from CF-Connecting-IP only (X-Forwarded-For is client-controlled). */
+export function readClientInfo(request: Request): ClientInfo {
+  const geo = ((request as { cf?: Geo }).cf ?? {}) as Geo;
+  const userAgent = text(request.headers.get('User-Agent'))?.slice(0, 512) ?? null;
+  const countryCode = text(geo.country);
+  const country = countryName(countryCode);
+  const city = text(geo.city);
+  return {
+    ip: text(request.headers.get('CF-Connecting-IP')),
+    userAgent,
+    ...parseUserAgent(userAgent),
+    country,
+    countryCode: country ? (countryCode?.toUpperCase() ?? null) : null,
+    city,
+    region: text(geo.region),
+    latitude: coordinate(geo.latitude),
+    longitude: coordinate(geo.longitude),
+    timezone: text(geo.timezone),
+    location: [city, country].filter(Boolean).join(', ') || null,
+  };
+}

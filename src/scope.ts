@@ -1,0 +1,40 @@
+import type { Context } from 'hono';
+import type { Config } from './config';
+import { type Database, openDatabase } from './db/client';
+import type { AppEnv, Env } from './env';
+import type { ClientInfo } from './lib/client-info';
+
+/** What a service needs from the request it serves, without depending on Hono. */
+export interface Scope {
+  env: Env;
+  db: Database;
+  config: Config;
+  client: ClientInfo;
+  requestId: string;
+  /** Work that must finish but must not delay the response (emails, audit, bookkeeping). */
+  defer: (work: Promise<unknown>) => void;
+}
+
+export function scopeOf(c: Context<AppEnv>): Scope {
+  const requestId = c.get('requestId');
+  return {
+    env: c.env,
+    db: openDatabase(c.env.DB),
+    config: c.get('config'),
+    client: c.get('client'),
+    requestId,
+    defer: (work) =>
+      c.executionCtx.waitUntil(
+        work.catch((error: unknown) =>
+          console.error(
+            JSON.stringify({
+              level: 'error',
+              msg: 'deferred work failed',
+              request_id: requestId,
+              error: String(error),
+            }),
+          ),
+        ),
+      ),
+  };
+}

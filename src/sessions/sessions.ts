@@ -1,0 +1,147 @@
+import { and, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
+import { audit } from '../audit/log';
+import { type Session, sessions, type User, users } from '../db/schema';
+import { randomToken, sha256 } from '../lib/crypto';
+import type { Scope } from '../scope';
+
+export type RevokeReason = 'logout' | 'revoked_by_user' | 'refresh_reuse' | 'password_changed' | 'password_reset';
+
+/** Opens a session for a successful login; returns it with its first (plain) refresh token. */
+export async function openSession(
+  scope: Scope,
+  user: User,
+  rememberMe: boolean,
+): Promise<{ session: Session; refreshToken: string }> {
+  const now = new Date();
+  const ttl = rememberMe ? scope.config.rememberMeTtl : scope.config.sessionTtl;
+  const refreshToken = randomToken();
+  const { client } = scope;
+  const [session] = await scope.db
+    .insert(sessions)
+    .values({
+      userId: user.id,
+      refreshTokenHash: await sha256(refreshToken),
+      rememberMe,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: new Date(now.getTime() + ttl * 1000),
+      ipAddress: client.ip,
+      userAgent: client.userAgent,
+      device: client.device,
+      browser: client.browser,
+      os: client.os,
+      country: client.country,
+      city: client.city,
+      region: client.region,
+      latitude: client.latitude,
+      longitude: client.longitude,
+      timezone: client.timezone,
+    })
+    .returning();
+  return { session: session as Session, refreshToken };
+}
+
+/** The session named by an access token, with its user, if it is still live. */
+export async function findLiveSession(
+  scope: Scope,
+  sessionId: string,
+  userId: string,
+): Promise<{ session: Session; user: User } | null> {
+  const now = new Date();
+  const [row] = await scope.db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(
+      and(
+        eq(sessions.id, sessionId),
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, now),
+      ),
+    )
+    .limit(1);
+  return row ?? null;
+}
+
+/** Marks the session used, at most once a minute so that reads do not each cost a write. */
+export function touchSession(scope: Scope, session: Session): void {
+  const now = Date.now();
+  if (now - session.lastUsedAt.getTime() < 60_000) return;
+  scope.defer(
+    scope.db
+      .update(sessions)
+      .set({ lastUsedAt: new Date(now) })
+      .where(and(eq(sessions.id, session.id), lt(sessions.lastUsedAt, new Date(now - 60_000)))),
+  );
+}
+
+export type RefreshResult =
+  | { ok: true; session: Session; user: User; refreshToken: string }
+  | { ok: false; reason: 'unknown' | 'expired' | 'reused' | 'account_unavailable' };
+
+/**
+ * Rotates a refresh token in one conditional UPDATE: only the caller holding the live token gets
+ * the row back. A token that was already rotated away is reuse: the whole session is revoked.
+ */
+export async function rotateRefreshToken(scope: Scope, presented: string): Promise<RefreshResult> {
+  const now = new Date();
+  const presentedHash = await sha256(presented);
+  const nextToken = randomToken();
+  const [rotated] = await scope.db
+    .update(sessions)
+    .set({ refreshTokenHash: await sha256(nextToken), previousRefreshTokenHash: presentedHash, lastUsedAt: now })
+    .where(and(eq(sessions.refreshTokenHash, presentedHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
+    .returning();
+  if (rotated) {
+    const user = await scope.db.query.users.findFirst({ where: eq(users.id, rotated.userId) });
+    if (!user?.isActive || user.isSuspended) return { ok: false, reason: 'account_unavailable' };
+    return { ok: true, session: rotated, user, refreshToken: nextToken };
+  }
+  const [reused] = await scope.db
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: 'refresh_reuse' })
+    .where(and(eq(sessions.previousRefreshTokenHash, presentedHash), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id, userId: sessions.userId });
+  if (reused) {
+    audit(scope, 'session.refresh_reuse', { userId: reused.userId, details: { session_id: reused.id } });
+    return { ok: false, reason: 'reused' };
+  }
+  const expired = await scope.db.query.sessions.findFirst({
+    columns: { id: true },
+    where: eq(sessions.refreshTokenHash, presentedHash),
+  });
+  return { ok: false, reason: expired ? 'expired' : 'unknown' };
+}
+
+export async function revokeSession(scope: Scope, sessionId: string, reason: RevokeReason): Promise<boolean> {
+  const revoked = await scope.db
+    .update(sessions)
+    .set({ revokedAt: new Date(), revokedReason: reason })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  return revoked.length > 0;
+}
+
+/** Revokes every live session of a user, except `keepSessionId` when given; returns the count. */
+export async function revokeUserSessions(
+  scope: Scope,
+  userId: string,
+  reason: RevokeReason,
+  keepSessionId?: string,
+): Promise<number> {
+  const now = new Date();
+  const revoked = await scope.db
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, now),
+        keepSessionId ? ne(sessions.id, keepSessionId) : sql`1 = 1`,
+      ),
+    )
+    .returning({ id: sessions.id });
+  return revoked.length;
+}

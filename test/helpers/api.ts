@@ -1,0 +1,70 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import worker from '../../src/index';
+
+export const PASSWORD = 'Correct-Horse9!';
+export const BASE = 'https://auth.test';
+
+export interface CallOptions {
+  body?: unknown;
+  /** Sent as-is, with no JSON encoding (for malformed-body tests). */
+  rawBody?: BodyInit;
+  token?: string;
+  headers?: Record<string, string>;
+  cf?: Record<string, unknown>;
+  /** Extra bindings for this call only (configuration under test). */
+  env?: Record<string, unknown>;
+}
+
+const envCache = new Map<string, Record<string, unknown>>();
+function envWith(overrides?: Record<string, unknown>) {
+  if (!overrides) return env;
+  const key = JSON.stringify(overrides);
+  let merged = envCache.get(key);
+  if (!merged) {
+    merged = { ...env, ...overrides };
+    envCache.set(key, merged);
+  }
+  return merged;
+}
+
+/** Sends one request through the real worker entry point, waiting for its deferred work. */
+export async function call(method: string, path: string, options: CallOptions = {}): Promise<Response> {
+  const headers = new Headers(options.headers);
+  let body = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    if (!headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
+  }
+  if (options.token) headers.set('Authorization', `Bearer ${options.token}`);
+  if (!headers.has('CF-Connecting-IP')) headers.set('CF-Connecting-IP', '203.0.113.10');
+  const request = new Request(`${BASE}${path}`, { method, headers, body, cf: options.cf } as RequestInit);
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(request, envWith(options.env) as never, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+export const post = (path: string, body?: unknown, options: CallOptions = {}) =>
+  call('POST', `/api/auth/${path}`, { ...options, body });
+export const get = (path: string, options: CallOptions = {}) => call('GET', `/api/auth/${path}`, options);
+export const del = (path: string, options: CallOptions = {}) => call('DELETE', `/api/auth/${path}`, options);
+
+export async function json<T = Record<string, any>>(response: Response): Promise<T> {
+  return (await response.json()) as T;
+}
+
+/** Asserts the RFC 9457 shape and returns the body. */
+export async function problem(response: Response, status: number, code: string) {
+  const body = await json(response);
+  if (response.status !== status || body.code !== code) {
+    throw new Error(`expected ${status} ${code}, got ${response.status} ${JSON.stringify(body)}`);
+  }
+  if (!response.headers.get('Content-Type')?.startsWith('application/problem+json')) {
+    throw new Error(`problem without problem+json content type: ${response.headers.get('Content-Type')}`);
+  }
+  for (const member of ['type', 'title', 'status', 'detail', 'code']) {
+    if (!(member in body)) throw new Error(`problem body lacks "${member}": ${JSON.stringify(body)}`);
+  }
+  return body;
+}

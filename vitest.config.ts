@@ -1,0 +1,56 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+/** Throw-away secrets for the test run: generated fresh, never written anywhere. */
+function testSecrets() {
+  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
+  const previous = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+  return {
+    JWT_PRIVATE_KEY: JSON.stringify({ ...jwk, kid: 'test-current' }),
+    JWT_PREVIOUS_PUBLIC_KEY: JSON.stringify({ ...previous, kid: 'test-previous' }),
+    SECRET_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    BACKUP_CODE_PEPPER: randomBytes(32).toString('base64'),
+  };
+}
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(async () => ({
+            main: './src/index.ts',
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                ...testSecrets(),
+                // Most tests hash at a low cost; one test checks the real default.
+                SCRYPT_LOG_N: '4',
+                SCRYPT_P: '1',
+                TEST_MIGRATIONS: await readD1Migrations(path.join(import.meta.dirname, 'migrations')),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: 'worker',
+          silent: 'passed-only',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**'],
+          setupFiles: ['./test/setup/apply-migrations.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});
