@@ -17,6 +17,8 @@ function testSecrets() {
 
 export default defineConfig({
   test: {
+    // Request logs are noise when a test passes and evidence when it fails.
+    silent: 'passed-only',
     projects: [
       {
         plugins: [
@@ -36,7 +38,6 @@ export default defineConfig({
         ],
         test: {
           name: 'worker',
-          silent: 'passed-only',
           include: ['test/**/*.test.ts'],
           exclude: ['test/e2e/**'],
           setupFiles: ['./test/setup/apply-migrations.ts'],
