@@ -17,8 +17,8 @@ export function ensureInstalled() {
     !existsSync(marker) ||
     (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
   if (!stale) return;
-  console.log('> installing dependencies (npm ci)');
-  const result = spawnSync('npm', [existsSync(lock) ? 'ci' : 'install', '--no-fund', '--no-audit'], {
+  console.log('> installing dependencies (npm install)');
+  const result = spawnSync('npm', ['install', '--no-fund', '--no-audit'], {
     cwd: root,
     stdio: 'inherit',
   });
