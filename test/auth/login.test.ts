@@ -69,7 +69,9 @@ describe('POST login/', () => {
 
   it('re-hashes a password stored with other parameters on the next login', async () => {
     const user = await registerVerified();
-    const before = await sql('SELECT password_hash FROM users WHERE id = ?', user.id).first<{ password_hash: string }>();
+    const before = await sql('SELECT password_hash FROM users WHERE id = ?', user.id).first<{
+      password_hash: string;
+    }>();
     expect(before?.password_hash).toContain('ln=4,r=8,p=1');
     const upgraded = { SCRYPT_LOG_N: '5', SCRYPT_P: '2' };
     expect((await post('login', { email: user.email, password: PASSWORD }, { env: upgraded })).status).toBe(200);

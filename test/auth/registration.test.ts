@@ -45,7 +45,11 @@ describe('POST register/', () => {
     const instructor = await post('register', registration(uniqueEmail(), { role: 'INSTRUCTOR' }));
     expect((await json(instructor)).user.role).toBe('INSTRUCTOR');
     for (const role of ['ADMIN', 'SUPER_ADMIN', 'SUPPORT', 'STUDENT_PREMIUM', 'nobody']) {
-      const body = await problem(await post('register', registration(uniqueEmail(), { role })), 400, 'validation_failed');
+      const body = await problem(
+        await post('register', registration(uniqueEmail(), { role })),
+        400,
+        'validation_failed',
+      );
       expect(body.errors[0].field).toBe('role');
     }
   });
@@ -88,7 +92,11 @@ describe('POST register/', () => {
   it('answers 409 for a taken email or username (case-insensitive), and creates nothing', async () => {
     const email = uniqueEmail();
     expect((await post('register', registration(email))).status).toBe(201);
-    await problem(await post('register', registration(email.toUpperCase(), { username: 'someone_else' })), 409, 'email_taken');
+    await problem(
+      await post('register', registration(email.toUpperCase(), { username: 'someone_else' })),
+      409,
+      'email_taken',
+    );
     await problem(
       await post('register', registration(uniqueEmail(), { username: usernameFor(email).toUpperCase() })),
       409,

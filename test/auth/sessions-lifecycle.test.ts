@@ -22,7 +22,10 @@ describe('POST refresh/', () => {
     await problem(await post('refresh', { refresh_token: user.refresh_token }), 401, 'invalid_refresh_token');
     await problem(await post('refresh', { refresh_token: rotated.refresh_token }), 401, 'invalid_refresh_token');
     await problem(await get('me', { token: rotated.access_token }), 401, 'unauthorized');
-    const audit = await sql("SELECT count(*) AS n FROM audit_log WHERE event = 'session.refresh_reuse' AND user_id = ?", user.id).first<{
+    const audit = await sql(
+      "SELECT count(*) AS n FROM audit_log WHERE event = 'session.refresh_reuse' AND user_id = ?",
+      user.id,
+    ).first<{
       n: number;
     }>();
     expect(audit?.n).toBe(1);
@@ -30,7 +33,9 @@ describe('POST refresh/', () => {
 
   it('gives exactly one success for parallel refreshes of one token', async () => {
     const user = await signedInUser();
-    const results = await Promise.all(Array.from({ length: 5 }, () => post('refresh', { refresh_token: user.refresh_token })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => post('refresh', { refresh_token: user.refresh_token })),
+    );
     expect(results.filter((response) => response.status === 200)).toHaveLength(1);
     expect(results.filter((response) => response.status === 401)).toHaveLength(4);
   });
@@ -68,7 +73,10 @@ describe('POST logout/', () => {
   it('revokes the current session only, accepting an empty body', async () => {
     const user = await signedInUser();
     const other = await json(await post('login', { email: user.email, password: user.password }));
-    const response = await post('logout/', undefined, { token: user.access_token, headers: { 'Content-Type': 'application/json' } });
+    const response = await post('logout/', undefined, {
+      token: user.access_token,
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(response.status).toBe(200);
     expect(await json(response)).toEqual({ message: 'Logout successful' });
     await problem(await get('me', { token: user.access_token }), 401, 'unauthorized');

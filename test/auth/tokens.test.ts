@@ -1,5 +1,14 @@
 import { env } from 'cloudflare:workers';
-import { base64url, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+import {
+  base64url,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+  SignJWT,
+} from 'jose';
 import { describe, expect, it } from 'vitest';
 import { call, get, json, post, problem } from '../helpers/api';
 import { signedInUser, sql } from '../helpers/users';
@@ -24,7 +33,12 @@ describe('access tokens', () => {
     const header = decodeProtectedHeader(user.access_token);
     expect(header).toEqual({ alg: 'EdDSA', kid: 'test-current', typ: 'at+jwt' });
     const claims = decodeJwt(user.access_token);
-    expect(claims).toMatchObject({ iss: 'http://localhost:8001', aud: 'learning-platform', sub: user.id, role: 'STUDENT' });
+    expect(claims).toMatchObject({
+      iss: 'http://localhost:8001',
+      aud: 'learning-platform',
+      sub: user.id,
+      role: 'STUDENT',
+    });
     expect(claims.sid).toMatch(/^[0-9a-f-]{36}$/);
     expect((claims.exp as number) - (claims.iat as number)).toBe(900);
 
@@ -51,7 +65,9 @@ describe('access tokens', () => {
     const [header, payload, signature] = user.access_token.split('.') as [string, string, string];
     const enc = (value: unknown) => base64url.encode(JSON.stringify(value));
     const foreign = await generateKeyPair('EdDSA');
-    const hmacKey = new TextEncoder().encode(JSON.stringify(await exportJWK((await generateKeyPair('EdDSA')).publicKey)));
+    const hmacKey = new TextEncoder().encode(
+      JSON.stringify(await exportJWK((await generateKeyPair('EdDSA')).publicKey)),
+    );
     const publicJwk = { ...privateJwk };
     delete publicJwk.d;
 
@@ -72,7 +88,11 @@ describe('access tokens', () => {
       'foreign key, our kid': await forge(base, {}, foreign.privateKey),
       'foreign kid': await forge(base, { kid: 'https://evil.example/jwks#1' }, foreign.privateKey),
       'no kid': await forge(base, { kid: undefined }),
-      'jku header pointing elsewhere': await forge(base, { jku: 'https://evil.example/jwks.json', kid: 'evil' }, foreign.privateKey),
+      'jku header pointing elsewhere': await forge(
+        base,
+        { jku: 'https://evil.example/jwks.json', kid: 'evil' },
+        foreign.privateKey,
+      ),
       'MFA token type': await forge(base, { typ: 'mfa+jwt' }),
       'ID token type': await forge(base, { typ: 'JWT' }),
       'wrong issuer': await forge({ ...base, iss: 'https://evil.example' }),

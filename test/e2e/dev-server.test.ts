@@ -81,9 +81,7 @@ describe('npm start, then the HTTP API', () => {
     expect(registered.status).toBe(201);
 
     const escaped = email.replace(/[.]/g, '\\.');
-    const [, token] = await waitForOutput(
-      new RegExp(`To: ${escaped}[\\s\\S]*?/verify-email\\?token=([A-Za-z0-9_-]+)`),
-    );
+    const [, token] = await waitForOutput(new RegExp(`To: ${escaped}[\\s\\S]*?/verify-email\\?token=([A-Za-z0-9_-]+)`));
     expect((await api('POST', 'verify-email/', { token })).status).toBe(200);
 
     const login = await api('POST', 'login/', { email, password: PASSWORD });
