@@ -31,6 +31,9 @@ export default defineConfig({
                 // Most tests hash at a low cost; one test checks the real default.
                 SCRYPT_LOG_N: '4',
                 SCRYPT_P: '1',
+                // Test files share one client IP; the rate-limit tests set their own limits.
+                RATE_LIMIT_LOGIN_IP: '10000/60',
+                RATE_LIMIT_REGISTER_IP: '10000/600',
                 TEST_MIGRATIONS: await readD1Migrations(path.join(import.meta.dirname, 'migrations')),
               },
             },

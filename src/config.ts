@@ -10,6 +10,19 @@ const csv = z
       .map((item) => item.trim())
       .filter(Boolean),
   );
+/** A rate limit written `count/seconds`, e.g. `60/60` for 60 a minute. */
+const rateLimit = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+      if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) {
+        ctx.addIssue({ code: 'custom', message: 'must be "count/seconds", e.g. "60/60"' });
+        return z.NEVER;
+      }
+      return { limit: Number(match[1]), windowSeconds: Number(match[2]) };
+    });
 const jsonJwk = z.string().transform((value, ctx) => {
   try {
     const parsed = JSON.parse(value) as JsonWebKey & { kid?: string };
@@ -39,6 +52,15 @@ const configSchema = z.object({
   SCRYPT_R: z.coerce.number().int().min(1).max(32).default(8),
   SCRYPT_P: z.coerce.number().int().min(1).max(16).default(5),
   HASH_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(2),
+  LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
+  LOCKOUT_DURATION: seconds(30 * 60),
+  RATE_LIMIT_LOGIN_IP: rateLimit('60/60'),
+  RATE_LIMIT_REGISTER_IP: rateLimit('30/600'),
+  RATE_LIMIT_VERIFY_RESEND_EMAIL: rateLimit('5/3600'),
+  RATE_LIMIT_RESET_EMAIL: rateLimit('5/3600'),
+  RATE_LIMIT_RESET_IP: rateLimit('30/3600'),
+  RATE_LIMIT_MFA_ACCOUNT: rateLimit('10/300'),
+  RATE_LIMIT_REFRESH_SESSION: rateLimit('60/60'),
   EMAIL_TRANSPORT: z.enum(['console']).default('console'),
   EMAIL_FROM: z.string().min(3).default('Learning Platform <no-reply@localhost>'),
   SERVICE_VERSION: z.string().default('1.0.0'),
@@ -63,6 +85,16 @@ function toConfig(raw: z.infer<typeof configSchema>) {
     passwordResetTtl: raw.PASSWORD_RESET_TTL,
     scrypt: { logN: raw.SCRYPT_LOG_N, r: raw.SCRYPT_R, p: raw.SCRYPT_P },
     hashConcurrency: raw.HASH_CONCURRENCY,
+    lockout: { threshold: raw.LOCKOUT_THRESHOLD, lockSeconds: raw.LOCKOUT_DURATION },
+    rateLimits: {
+      loginPerIp: raw.RATE_LIMIT_LOGIN_IP,
+      registerPerIp: raw.RATE_LIMIT_REGISTER_IP,
+      verifyResendPerEmail: raw.RATE_LIMIT_VERIFY_RESEND_EMAIL,
+      resetPerEmail: raw.RATE_LIMIT_RESET_EMAIL,
+      resetPerIp: raw.RATE_LIMIT_RESET_IP,
+      mfaPerAccount: raw.RATE_LIMIT_MFA_ACCOUNT,
+      refreshPerSession: raw.RATE_LIMIT_REFRESH_SESSION,
+    },
     email: { transport: raw.EMAIL_TRANSPORT, from: raw.EMAIL_FROM },
     version: raw.SERVICE_VERSION,
   };

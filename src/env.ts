@@ -1,6 +1,7 @@
 /** Bindings and variables the worker receives from wrangler.toml, secrets and `.dev.vars`. */
 export interface Env {
   DB: D1Database;
+  GUARD: DurableObjectNamespace<import('./guard/counter-object').GuardCounter>;
   [variable: string]: unknown;
 }
 
@@ -10,7 +11,7 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     config: import('./config').Config;
-    auth: import('./auth/guard').AuthContext;
+    auth: import('./auth/require-auth').AuthContext;
     client: import('./lib/client-info').ClientInfo;
     problemCode: string | undefined;
   };

@@ -1,10 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { audit } from '../audit/log';
 import { type Session, type User, users } from '../db/schema';
+import { sendEmail } from '../email/mailer';
 import { ApiError } from '../errors';
+import { consumeRateLimit, underLockout } from '../guard/guard';
 import type { Scope } from '../scope';
-import { openSession, rotateRefreshToken } from '../sessions/sessions';
-import { findUserByEmail, toPublicUser } from '../users/users';
+import { openSession, rotateRefreshToken, sessionIdOfRefreshToken } from '../sessions/sessions';
+import { findUserByEmail, normaliseEmail, toPublicUser } from '../users/users';
 import { signAccessToken } from './access-token';
 import { hasherFor } from './hasher';
 
@@ -30,6 +32,38 @@ export async function checkCredentials(scope: Scope, email: string, password: st
     scope.defer(scope.db.update(users).set({ passwordHash: rehashed }).where(eq(users.id, user.id)));
   }
   return { ok: true, user };
+}
+
+/**
+ * The password step of every sign-in: lockout first (a locked account's password is not even
+ * checked), then one scrypt, then the account state. Failures are identical for unknown emails and
+ * wrong passwords; the precise reason goes to the audit trail.
+ */
+export async function signInWithPassword(scope: Scope, email: string, password: string): Promise<User> {
+  const normalised = normaliseEmail(email);
+  const { result, lockedUntil } = await underLockout(scope, normalised, () =>
+    checkCredentials(scope, normalised, password),
+  );
+  if (lockedUntil) onAccountLocked(scope, result.user, normalised, lockedUntil);
+  if (!result.ok) {
+    audit(scope, 'login.failed', { userId: result.user?.id, details: { reason: result.reason, email: normalised } });
+    throw INVALID_CREDENTIALS();
+  }
+  assertMaySignIn(result.user);
+  return result.user;
+}
+
+function onAccountLocked(scope: Scope, user: User | undefined, email: string, lockedUntil: number): void {
+  audit(scope, 'account.locked', {
+    userId: user?.id,
+    details: { email, locked_until: new Date(lockedUntil).toISOString() },
+  });
+  if (user) {
+    sendEmail(scope, user, 'account_locked', {
+      username: user.username,
+      until: new Date(lockedUntil).toISOString().replace('T', ' ').slice(0, 16),
+    });
+  }
 }
 
 /** The account states that forbid signing in even with the right credentials. */
@@ -74,6 +108,8 @@ export async function completeSignIn(
 }
 
 export async function refreshSession(scope: Scope, presented: string) {
+  const sessionId = await sessionIdOfRefreshToken(scope, presented);
+  if (sessionId) await consumeRateLimit(scope, 'refreshPerSession', sessionId);
   const result = await rotateRefreshToken(scope, presented);
   if (!result.ok) {
     throw new ApiError('invalid_refresh_token', 'The refresh token is invalid, expired or revoked');

@@ -1,17 +1,18 @@
 import { Hono } from 'hono';
 import { audit } from '../audit/log';
 import type { AppEnv } from '../env';
+import { byBodyEmail, byClientIp, rateLimit } from '../guard/guard';
 import { validate } from '../http/validate';
 import { scopeOf } from '../scope';
 import { revokeSession } from '../sessions/sessions';
 import { toPublicUser } from '../users/users';
-import { requireAuth } from './guard';
-import { assertMaySignIn, checkCredentials, completeSignIn, INVALID_CREDENTIALS, refreshSession } from './login';
+import { completeSignIn, refreshSession, signInWithPassword } from './login';
 import { register, resendVerification, verifyEmail } from './registration';
+import { requireAuth } from './require-auth';
 import { emailBody, emptyBody, loginBody, refreshBody, registerBody, tokenBody } from './schemas';
 
 export const authRoutes = new Hono<AppEnv>()
-  .post('/register', validate('json', registerBody), async (c) => {
+  .post('/register', rateLimit('registerPerIp', byClientIp), validate('json', registerBody), async (c) => {
     const user = await register(scopeOf(c), c.req.valid('json'), c.req.header('Accept-Language'));
     return c.json({ user: toPublicUser(user), message: 'Registration successful. Please verify your email.' }, 201);
   })
@@ -19,20 +20,20 @@ export const authRoutes = new Hono<AppEnv>()
     await verifyEmail(scopeOf(c), c.req.valid('json').token);
     return c.json({ message: 'Email verified successfully' });
   })
-  .post('/verify-email/resend', validate('json', emailBody), async (c) => {
-    await resendVerification(scopeOf(c), c.req.valid('json').email);
-    return c.json({ message: 'If the account exists and is not verified, a new verification email has been sent' });
-  })
-  .post('/login', validate('json', loginBody), async (c) => {
+  .post(
+    '/verify-email/resend',
+    validate('json', emailBody),
+    rateLimit('verifyResendPerEmail', byBodyEmail),
+    async (c) => {
+      await resendVerification(scopeOf(c), c.req.valid('json').email);
+      return c.json({ message: 'If the account exists and is not verified, a new verification email has been sent' });
+    },
+  )
+  .post('/login', rateLimit('loginPerIp', byClientIp), validate('json', loginBody), async (c) => {
     const scope = scopeOf(c);
     const { email, password, remember_me } = c.req.valid('json');
-    const check = await checkCredentials(scope, email, password);
-    if (!check.ok) {
-      audit(scope, 'login.failed', { userId: check.user?.id, details: { reason: check.reason } });
-      throw INVALID_CREDENTIALS();
-    }
-    assertMaySignIn(check.user);
-    return c.json(await completeSignIn(scope, check.user, { rememberMe: remember_me, method: 'password' }));
+    const user = await signInWithPassword(scope, email, password);
+    return c.json(await completeSignIn(scope, user, { rememberMe: remember_me, method: 'password' }));
   })
   .post('/refresh', validate('json', refreshBody), async (c) => {
     return c.json(await refreshSession(scopeOf(c), c.req.valid('json').refresh_token));

@@ -23,6 +23,21 @@ const copy = {
       outro: "Ce lien est valable 24 heures. Si vous n'avez pas créé de compte, ignorez cet email.",
     },
   },
+  account_locked: {
+    en: {
+      subject: 'Your account has been locked',
+      intro: 'Hello {username}, after several failed sign-in attempts your account is locked until {until} UTC.',
+      outro:
+        'If this was not you, someone may be trying to guess your password: consider resetting it once the lock ends.',
+    },
+    fr: {
+      subject: 'Votre compte a été verrouillé',
+      intro:
+        "Bonjour {username}, après plusieurs tentatives de connexion échouées, votre compte est verrouillé jusqu'au {until} UTC.",
+      outro:
+        "Si ce n'était pas vous, quelqu'un essaie peut-être de deviner votre mot de passe : pensez à le réinitialiser à la fin du verrouillage.",
+    },
+  },
 } satisfies Record<string, Record<Locale, TemplateCopy>>;
 
 export type TemplateName = keyof typeof copy;

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { audit } from '../audit/log';
 import { type Session, sessions, type User, users } from '../db/schema';
 import { randomToken, sha256 } from '../lib/crypto';
@@ -74,6 +74,16 @@ export function touchSession(scope: Scope, session: Session): void {
       .set({ lastUsedAt: new Date(now) })
       .where(and(eq(sessions.id, session.id), lt(sessions.lastUsedAt, new Date(now - 60_000)))),
   );
+}
+
+/** The session a refresh token belongs (or belonged) to, for per-session rate limiting. */
+export async function sessionIdOfRefreshToken(scope: Scope, presented: string): Promise<string | null> {
+  const hash = await sha256(presented);
+  const row = await scope.db.query.sessions.findFirst({
+    columns: { id: true },
+    where: or(eq(sessions.refreshTokenHash, hash), eq(sessions.previousRefreshTokenHash, hash)),
+  });
+  return row?.id ?? null;
 }
 
 export type RefreshResult =

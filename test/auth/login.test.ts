@@ -99,7 +99,7 @@ describe('POST login/', () => {
       user.id,
     ).all<{ event: string; details: string }>();
     expect(rows.results.map((row) => row.event)).toEqual(['login.failed', 'login.succeeded']);
-    expect(JSON.parse(rows.results[0]!.details)).toEqual({ reason: 'wrong_password' });
+    expect(JSON.parse(rows.results[0]!.details)).toEqual({ reason: 'wrong_password', email: user.email });
     expect(rows.results.map((row) => row.details).join()).not.toContain(PASSWORD);
   });
 });

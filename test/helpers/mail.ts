@@ -7,24 +7,34 @@ export interface CapturedEmail {
   text: string;
 }
 
+const recorded: string[] = [];
+let installed = false;
+
+/** Routes console output into `recorded` once per test file; captures are windows onto it. */
+function install() {
+  if (installed) return;
+  installed = true;
+  const record = (...args: unknown[]) => {
+    recorded.push(args.map(String).join(' '));
+  };
+  vi.spyOn(console, 'log').mockImplementation(record);
+  vi.spyOn(console, 'error').mockImplementation(record);
+  vi.spyOn(console, 'warn').mockImplementation(record);
+}
+
 /**
- * Records what the console transport prints (and every other log line) for the current test.
- * The transport itself is the real one; we only read its output.
+ * Reads what the console transport printed (and every other log line) from now on. The transport
+ * is the real one; we only read its output. Captures may nest.
  */
 export function captureConsole() {
-  const lines: string[] = [];
-  const record = (...args: unknown[]) => {
-    lines.push(args.map(String).join(' '));
-  };
-  const spies = [
-    vi.spyOn(console, 'log').mockImplementation(record),
-    vi.spyOn(console, 'error').mockImplementation(record),
-    vi.spyOn(console, 'warn').mockImplementation(record),
-  ];
+  install();
+  const start = recorded.length;
   return {
-    lines,
+    get lines() {
+      return recorded.slice(start);
+    },
     emails(): CapturedEmail[] {
-      return lines
+      return this.lines
         .filter((line) => line.startsWith('----- email (console transport) -----'))
         .map((line) => {
           const [, from = '', to = '', subject = '', , ...rest] = line.split('\n');
@@ -39,11 +49,11 @@ export function captureConsole() {
     lastEmailTo(address: string): CapturedEmail {
       const found = this.emails().filter((email) => email.to === address);
       const last = found.at(-1);
-      if (!last) throw new Error(`no email to ${address}; saw ${lines.length} lines`);
+      if (!last) throw new Error(`no email to ${address}; saw ${this.lines.length} lines`);
       return last;
     },
     restore() {
-      for (const spy of spies) spy.mockRestore();
+      // Nothing to undo: the recorder stays for the file, each capture only reads its window.
     },
   };
 }

@@ -1,0 +1,173 @@
+import { env } from 'cloudflare:workers';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { json, PASSWORD, post, problem } from '../helpers/api';
+import { captureConsole } from '../helpers/mail';
+import { registerVerified, sql, uniqueEmail } from '../helpers/users';
+
+const WRONG = 'Wrong-Password1!';
+const lockoutOf = (email: string) => env.GUARD.get(env.GUARD.idFromName(`lockout:${email}`)).lockoutState(Date.now());
+const failedChecks = async (email: string) =>
+  (
+    await sql(
+      "SELECT count(*) AS n FROM audit_log WHERE event = 'login.failed' AND json_extract(details, '$.email') = ?",
+      email,
+    ).first<{
+      n: number;
+    }>()
+  )?.n;
+
+let logs: ReturnType<typeof captureConsole>;
+beforeEach(() => {
+  logs = captureConsole();
+});
+afterEach(() => {
+  logs.restore();
+  vi.useRealTimers();
+});
+
+async function failTimes(email: string, times: number) {
+  for (let i = 0; i < times; i++) {
+    await problem(await post('login', { email, password: WRONG }), 401, 'invalid_credentials');
+  }
+}
+
+describe('account lockout', () => {
+  it('locks after 5 failures: a sixth attempt with the right password is still locked', async () => {
+    const user = await registerVerified();
+    await failTimes(user.email, 5);
+    const response = await post('login', { email: user.email, password: PASSWORD });
+    const body = await problem(response, 423, 'account_locked');
+    const lockedUntil = Date.parse(body.locked_until);
+    expect(lockedUntil - Date.now()).toBeGreaterThan(29 * 60_000);
+    expect(lockedUntil - Date.now()).toBeLessThanOrEqual(30 * 60_000);
+    expect(Number(response.headers.get('Retry-After'))).toBeGreaterThan(29 * 60);
+  });
+
+  it('does not check the password of a locked account, nor extend the lock', async () => {
+    const user = await registerVerified();
+    await failTimes(user.email, 5);
+    const first = await problem(await post('login', { email: user.email, password: WRONG }), 423, 'account_locked');
+    vi.useFakeTimers({ now: Date.now() + 10 * 60_000, toFake: ['Date'] });
+    const later = await problem(await post('login', { email: user.email, password: WRONG }), 423, 'account_locked');
+    expect(later.locked_until).toBe(first.locked_until);
+    expect(await failedChecks(user.email)).toBe(5);
+    expect((await lockoutOf(user.email)).failures).toBe(5);
+  });
+
+  it('ends the lock after its duration (controlled clock), with the count back at zero', async () => {
+    const user = await registerVerified();
+    await failTimes(user.email, 5);
+    await problem(await post('login', { email: user.email, password: PASSWORD }), 423, 'account_locked');
+    vi.useFakeTimers({ now: Date.now() + 30 * 60_000 + 1_000, toFake: ['Date'] });
+    expect((await post('login', { email: user.email, password: PASSWORD })).status).toBe(200);
+    expect(await lockoutOf(user.email)).toEqual({ failures: 0, lockedUntil: null });
+  });
+
+  it('is cleared by a successful login: failures are consecutive only', async () => {
+    const user = await registerVerified();
+    await failTimes(user.email, 4);
+    expect((await post('login', { email: user.email, password: PASSWORD })).status).toBe(200);
+    await failTimes(user.email, 4);
+    expect((await post('login', { email: user.email, password: PASSWORD })).status).toBe(200);
+  });
+
+  it('counts exactly under 20 concurrent wrong attempts: at most 5 password checks', async () => {
+    const user = await registerVerified();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => post('login', { email: user.email, password: WRONG })),
+    );
+    const statuses = results.map((response) => response.status);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(5);
+    expect(statuses.every((status) => [401, 423, 429].includes(status))).toBe(true);
+    expect(await failedChecks(user.email)).toBe(5);
+    const state = await lockoutOf(user.email);
+    expect(state.failures).toBe(5);
+    expect(state.lockedUntil).toBeGreaterThan(Date.now());
+    await problem(await post('login', { email: user.email, password: PASSWORD }), 423, 'account_locked');
+  });
+
+  it('locks unknown emails the same way, so a 423 reveals nothing', async () => {
+    const ghost = uniqueEmail('ghost');
+    const user = await registerVerified();
+    await failTimes(ghost, 5);
+    await failTimes(user.email, 5);
+    const ghostBody = await problem(await post('login', { email: ghost, password: WRONG }), 423, 'account_locked');
+    const userBody = await problem(await post('login', { email: user.email, password: WRONG }), 423, 'account_locked');
+    const shape = (body: Record<string, unknown>) => ({ ...body, locked_until: 'x', detail: 'x' });
+    expect(shape(ghostBody)).toEqual(shape(userBody));
+  });
+
+  it('keys the lock on the normalised email', async () => {
+    const user = await registerVerified();
+    await failTimes(user.email.toUpperCase(), 3);
+    await failTimes(`  ${user.email} `, 2);
+    await problem(await post('login', { email: user.email, password: PASSWORD }), 423, 'account_locked');
+  });
+
+  it('emails the owner and writes an audit entry when the lock starts', async () => {
+    const user = await registerVerified();
+    await failTimes(user.email, 5);
+    const mail = logs.lastEmailTo(user.email);
+    expect(mail.subject).toBe('Your account has been locked');
+    const row = await sql(
+      "SELECT details FROM audit_log WHERE event = 'account.locked' AND user_id = ?",
+      user.id,
+    ).first<{
+      details: string;
+    }>();
+    expect(JSON.parse(row!.details)).toMatchObject({ email: user.email, locked_until: expect.any(String) });
+  });
+
+  it('follows LOCKOUT_THRESHOLD and LOCKOUT_DURATION', async () => {
+    const user = await registerVerified();
+    const strict = { LOCKOUT_THRESHOLD: '2', LOCKOUT_DURATION: '60' };
+    for (let i = 0; i < 2; i++) await post('login', { email: user.email, password: WRONG }, { env: strict });
+    const body = await problem(
+      await post('login', { email: user.email, password: PASSWORD }, { env: strict }),
+      423,
+      'account_locked',
+    );
+    expect(Date.parse(body.locked_until) - Date.now()).toBeLessThanOrEqual(60_000);
+  });
+});
+
+describe('failing closed', () => {
+  const unreachable = {
+    GUARD: {
+      idFromName: (name: string) => name,
+      get: () => {
+        throw new Error('Durable Object unreachable');
+      },
+    },
+  };
+
+  it('answers 503 when the Durable Object cannot be reached, without checking the password', async () => {
+    const user = await registerVerified();
+    await problem(
+      await post('login', { email: user.email, password: PASSWORD }, { env: unreachable }),
+      503,
+      'service_unavailable',
+    );
+    expect(await failedChecks(user.email)).toBe(0);
+    const sessions = await sql('SELECT count(*) AS n FROM sessions WHERE user_id = ?', user.id).first<{ n: number }>();
+    expect(sessions?.n).toBe(0);
+  });
+
+  it('answers 503 on every rate-limited endpoint', async () => {
+    await problem(await post('register', { email: uniqueEmail() }, { env: unreachable }), 503, 'service_unavailable');
+    await problem(
+      await post('verify-email/resend', { email: uniqueEmail() }, { env: unreachable }),
+      503,
+      'service_unavailable',
+    );
+  });
+});
+
+describe('login response after a lock', () => {
+  it('still signs in with the right password after fewer than 5 failures', async () => {
+    const user = await registerVerified();
+    await failTimes(user.email, 4);
+    const body = await json(await post('login', { email: user.email, password: PASSWORD }));
+    expect(body.access_token).toBeTruthy();
+  });
+});
