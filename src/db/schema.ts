@@ -37,6 +37,10 @@ export const users = sqliteTable(
     isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
     isSuspended: flag('is_suspended'),
     mfaEnabled: flag('mfa_enabled'),
+    /** TOTP secret, AES-GCM encrypted; present while MFA is pending or enabled. */
+    mfaSecret: text('mfa_secret'),
+    /** The last TOTP time step accepted: steps at or below it are replays. */
+    mfaLastStep: integer('mfa_last_step'),
     lastLoginAt: timestamp('last_login_at'),
     createdAt: timestamp('created_at').notNull(),
     updatedAt: timestamp('updated_at').notNull(),
@@ -126,6 +130,80 @@ export const auditLog = sqliteTable(
     index('audit_log_actor_idx').on(t.actorId, t.createdAt),
     index('audit_log_event_idx').on(t.event, t.createdAt),
     index('audit_log_created_idx').on(t.createdAt),
+  ],
+);
+
+/** MFA backup codes, stored as HMAC-SHA-256 with a server secret (never plain SHA-256). */
+export const backupCodes = sqliteTable(
+  'backup_codes',
+  {
+    id: id(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    createdAt: timestamp('created_at').notNull(),
+    usedAt: timestamp('used_at'),
+  },
+  (t) => [uniqueIndex('backup_codes_user_hash_unique').on(t.userId, t.codeHash)],
+);
+
+export const OAUTH_PROVIDERS = ['GOOGLE', 'GITHUB'] as const;
+export type OAuthProvider = (typeof OAUTH_PROVIDERS)[number];
+
+export const oauthAccounts = sqliteTable(
+  'oauth_accounts',
+  {
+    id: id(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    provider: text('provider', { enum: OAUTH_PROVIDERS }).notNull(),
+    providerAccountId: text('provider_account_id').notNull(),
+    email: text('email'),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('oauth_accounts_provider_account_unique').on(t.provider, t.providerAccountId),
+    uniqueIndex('oauth_accounts_user_provider_unique').on(t.userId, t.provider),
+  ],
+);
+
+/** One row per sign-in attempt, successful or not, with where and what it came from. */
+export const loginHistory = sqliteTable(
+  'login_history',
+  {
+    id: id(),
+    /** Null when the email matches no account. */
+    userId: text('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    success: integer('success', { mode: 'boolean' }).notNull(),
+    failureReason: text('failure_reason'),
+    method: text('method').notNull().default('password'),
+    sessionId: text('session_id'),
+    ipAddress: text('ip_address'),
+    userAgent: text('user_agent'),
+    device: text('device').notNull().default('Other'),
+    browser: text('browser'),
+    /** Browser family without version ("Chrome"), what the statistics group by. */
+    browserName: text('browser_name'),
+    os: text('os'),
+    country: text('country'),
+    countryCode: text('country_code'),
+    city: text('city'),
+    region: text('region'),
+    latitude: real('latitude'),
+    longitude: real('longitude'),
+    timezone: text('timezone'),
+    suspicious: flag('suspicious'),
+    suspiciousReasons: text('suspicious_reasons', { mode: 'json' }).$type<string[]>(),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [
+    index('login_history_user_time_idx').on(t.userId, t.createdAt),
+    // Covers the statistics query: no table row is read to count by device, browser or country.
+    index('login_history_user_stats_idx').on(t.userId, t.createdAt, t.success, t.device, t.browserName, t.country),
+    index('login_history_time_idx').on(t.createdAt),
   ],
 );
 
