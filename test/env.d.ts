@@ -1,9 +1,11 @@
 import type { D1Migration } from 'cloudflare:test';
+import type { GuardCounter } from '../src/guard/counter-object';
 
 declare global {
   namespace Cloudflare {
     interface Env {
       DB: D1Database;
+      GUARD: DurableObjectNamespace<GuardCounter>;
       TEST_MIGRATIONS: D1Migration[];
       [variable: string]: unknown;
     }

@@ -4,6 +4,7 @@ import { type Session, type User, users } from '../db/schema';
 import { sendEmail } from '../email/mailer';
 import { ApiError } from '../errors';
 import { consumeRateLimit, underLockout } from '../guard/guard';
+import { type LoginFailureReason, recordLoginAttempt, type SignInMethod } from '../history/record';
 import type { Scope } from '../scope';
 import { openSession, rotateRefreshToken, sessionIdOfRefreshToken } from '../sessions/sessions';
 import { findUserByEmail, normaliseEmail, toPublicUser } from '../users/users';
@@ -43,13 +44,32 @@ export async function signInWithPassword(scope: Scope, email: string, password: 
   const normalised = normaliseEmail(email);
   const { result, lockedUntil } = await underLockout(scope, normalised, () =>
     checkCredentials(scope, normalised, password),
-  );
+  ).catch(async (error: unknown) => {
+    if (error instanceof ApiError && error.code === 'account_locked') {
+      const user = await findUserByEmail(scope.db, normalised);
+      recordLoginAttempt(scope, {
+        email: normalised,
+        userId: user?.id,
+        success: false,
+        failureReason: 'account_locked',
+        method: 'password',
+      });
+    }
+    throw error;
+  });
   if (lockedUntil) onAccountLocked(scope, result.user, normalised, lockedUntil);
   if (!result.ok) {
     audit(scope, 'login.failed', { userId: result.user?.id, details: { reason: result.reason, email: normalised } });
+    recordLoginAttempt(scope, {
+      email: normalised,
+      userId: result.user?.id,
+      success: false,
+      failureReason: 'invalid_credentials',
+      method: 'password',
+    });
     throw INVALID_CREDENTIALS();
   }
-  assertMaySignIn(result.user);
+  assertMaySignIn(scope, result.user, 'password');
   return result.user;
 }
 
@@ -66,13 +86,24 @@ function onAccountLocked(scope: Scope, user: User | undefined, email: string, lo
   }
 }
 
-/** The account states that forbid signing in even with the right credentials. */
-export function assertMaySignIn(user: User): void {
-  if (!user.isActive) throw new ApiError('account_disabled', 'This account has been disabled');
-  if (user.isSuspended) throw new ApiError('account_suspended', 'This account is suspended');
-  if (!user.isEmailVerified) {
-    throw new ApiError('email_not_verified', 'Please verify your email address before signing in');
-  }
+/** The account states that forbid signing in even with the right credentials (recorded in history). */
+export function assertMaySignIn(scope: Scope, user: User, method: SignInMethod): void {
+  const refusal = !user.isActive
+    ? new ApiError('account_disabled', 'This account has been disabled')
+    : user.isSuspended
+      ? new ApiError('account_suspended', 'This account is suspended')
+      : !user.isEmailVerified
+        ? new ApiError('email_not_verified', 'Please verify your email address before signing in')
+        : null;
+  if (!refusal) return;
+  recordLoginAttempt(scope, {
+    email: user.email,
+    userId: user.id,
+    success: false,
+    failureReason: refusal.code as LoginFailureReason,
+    method,
+  });
+  throw refusal;
 }
 
 export const INVALID_CREDENTIALS = () => new ApiError('invalid_credentials', 'Invalid email or password');
@@ -90,16 +121,26 @@ async function tokensFor(scope: Scope, user: User, session: Session, refreshToke
   };
 }
 
-/** Opens the session of a successful sign-in and builds the seed's login body. */
+/**
+ * Opens the session of a successful sign-in (any method, after every factor passed), records it
+ * in the history and audit log, and builds the seed's login body.
+ */
 export async function completeSignIn(
   scope: Scope,
   user: User,
-  options: { rememberMe: boolean; method: 'password' | 'mfa' | 'oauth'; message?: string },
+  options: { rememberMe: boolean; method: SignInMethod; message?: string },
 ) {
   const now = new Date();
   const { session, refreshToken } = await openSession(scope, user, options.rememberMe);
   scope.defer(scope.db.update(users).set({ lastLoginAt: now }).where(eq(users.id, user.id)));
   audit(scope, 'login.succeeded', { userId: user.id, details: { session_id: session.id, method: options.method } });
+  recordLoginAttempt(scope, {
+    email: user.email,
+    userId: user.id,
+    success: true,
+    method: options.method,
+    sessionId: session.id,
+  });
   return {
     user: toPublicUser({ ...user, lastLoginAt: now }),
     ...(await tokensFor(scope, user, session, refreshToken)),

@@ -3,6 +3,7 @@ import { audit } from '../audit/log';
 import type { AppEnv } from '../env';
 import { byBodyEmail, byClientIp, rateLimit } from '../guard/guard';
 import { validate } from '../http/validate';
+import { requireMfaStep } from '../mfa/challenge';
 import { scopeOf } from '../scope';
 import { revokeSession } from '../sessions/sessions';
 import { toPublicUser } from '../users/users';
@@ -33,6 +34,7 @@ export const authRoutes = new Hono<AppEnv>()
     const scope = scopeOf(c);
     const { email, password, remember_me } = c.req.valid('json');
     const user = await signInWithPassword(scope, email, password);
+    await requireMfaStep(scope, user);
     return c.json(await completeSignIn(scope, user, { rememberMe: remember_me, method: 'password' }));
   })
   .post('/refresh', validate('json', refreshBody), async (c) => {

@@ -5,6 +5,7 @@ export interface ClientInfo {
   userAgent: string | null;
   device: 'Desktop' | 'Mobile' | 'Tablet' | 'Other';
   browser: string | null;
+  browserName: string | null;
   os: string | null;
   country: string | null;
   countryCode: string | null;
@@ -42,8 +43,10 @@ export function countryName(code: string | null): string | null {
   }
 }
 
-export function parseUserAgent(userAgent: string | null): Pick<ClientInfo, 'device' | 'browser' | 'os'> {
-  if (!userAgent) return { device: 'Other', browser: null, os: null };
+export function parseUserAgent(
+  userAgent: string | null,
+): Pick<ClientInfo, 'device' | 'browser' | 'browserName' | 'os'> {
+  if (!userAgent) return { device: 'Other', browser: null, browserName: null, os: null };
   const parsed = new UAParser(userAgent).getResult();
   const browser = parsed.browser.name ? [parsed.browser.name, parsed.browser.major].filter(Boolean).join(' ') : null;
   const os = parsed.os.name ? [parsed.os.name, parsed.os.version].filter(Boolean).join(' ') : null;
@@ -52,7 +55,7 @@ export function parseUserAgent(userAgent: string | null): Pick<ClientInfo, 'devi
   else if (parsed.device.type === 'mobile') device = 'Mobile';
   else if (parsed.device.type === 'tablet') device = 'Tablet';
   else if (!parsed.device.type && os && DESKTOP_OS.test(os)) device = 'Desktop';
-  return { device, browser, os };
+  return { device, browser, browserName: parsed.browser.name ?? null, os };
 }
 
 /** Who is calling: the IP from CF-Connecting-IP only (X-Forwarded-For is client-controlled). */
