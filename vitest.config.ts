@@ -26,6 +26,13 @@ export default defineConfig({
             main: './src/index.ts',
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
+              email: {
+                send_email: [
+                  { name: 'EMAIL' },
+                  // A real local binding that refuses other recipients: proves delivery errors stay internal.
+                  { name: 'EMAIL_RESTRICTED', allowed_destination_addresses: ['allowed@example.com'] },
+                ],
+              },
               bindings: {
                 ...testSecrets(),
                 // Most tests hash at a low cost; one test checks the real default.

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
+import { passwordRoutes } from './auth/password-routes';
 import { authRoutes } from './auth/routes';
 import type { AppEnv } from './env';
 import { ApiError } from './errors';
@@ -8,6 +9,7 @@ import { healthRoutes, jwksRoutes } from './health';
 import { errorResponse } from './http/error-response';
 import { jsonBody } from './http/json-body';
 import { requestContext } from './http/request-context';
+import { oauthRoutes } from './oauth/routes';
 
 export function createApp() {
   const app = new Hono<AppEnv>({ strict: false });
@@ -34,6 +36,8 @@ export function createApp() {
 
   app.route('/api/auth/health', healthRoutes);
   app.route('/.well-known/jwks.json', jwksRoutes);
+  app.route('/api/auth/password', passwordRoutes);
+  app.route('/api/auth/oauth', oauthRoutes);
   app.route('/api/auth', authRoutes);
 
   app.notFound((c) => errorResponse(new ApiError('not_found', 'No such endpoint'), c));

@@ -61,9 +61,29 @@ const configSchema = z.object({
   RATE_LIMIT_RESET_IP: rateLimit('30/3600'),
   RATE_LIMIT_MFA_ACCOUNT: rateLimit('10/300'),
   RATE_LIMIT_REFRESH_SESSION: rateLimit('60/60'),
-  EMAIL_TRANSPORT: z.enum(['console']).default('console'),
+  EMAIL_TRANSPORT: z.enum(['console', 'cloudflare', 'resend']).default('console'),
+  RESEND_API_KEY: z.string().min(1).optional(),
+  RESEND_API_URL: z.url().default('https://api.resend.com/emails'),
+  PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(8),
+  /** `seed`: upper, lower, digit and special character required (the original service's rules). */
+  PASSWORD_COMPOSITION: z.enum(['seed', 'none']).default('seed'),
+  PASSWORD_REJECT_COMMON: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
   EMAIL_FROM: z.string().min(3).default('Learning Platform <no-reply@localhost>'),
   SERVICE_VERSION: z.string().default('1.0.0'),
+  // OAuth is optional: a provider without both client id and secret answers 501, nothing else breaks.
+  GOOGLE_CLIENT_ID: z.string().trim().optional(),
+  GOOGLE_CLIENT_SECRET: z.string().trim().optional(),
+  GOOGLE_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
+  GOOGLE_USERINFO_URL: z.url().default('https://openidconnect.googleapis.com/v1/userinfo'),
+  GITHUB_CLIENT_ID: z.string().trim().optional(),
+  GITHUB_CLIENT_SECRET: z.string().trim().optional(),
+  GITHUB_OAUTH_URL: z.url().default('https://github.com'),
+  GITHUB_API_URL: z.url().default('https://api.github.com'),
+  OAUTH_REDIRECT_URIS: csv,
+  OAUTH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8000),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -95,8 +115,39 @@ function toConfig(raw: z.infer<typeof configSchema>) {
       mfaPerAccount: raw.RATE_LIMIT_MFA_ACCOUNT,
       refreshPerSession: raw.RATE_LIMIT_REFRESH_SESSION,
     },
-    email: { transport: raw.EMAIL_TRANSPORT, from: raw.EMAIL_FROM },
+    email: {
+      transport: raw.EMAIL_TRANSPORT,
+      from: raw.EMAIL_FROM,
+      resend: { apiKey: raw.RESEND_API_KEY, url: raw.RESEND_API_URL },
+    },
+    passwordPolicy: {
+      minLength: raw.PASSWORD_MIN_LENGTH,
+      composition: raw.PASSWORD_COMPOSITION,
+      rejectCommon: raw.PASSWORD_REJECT_COMMON,
+    },
     version: raw.SERVICE_VERSION,
+    oauth: {
+      redirectUris: raw.OAUTH_REDIRECT_URIS,
+      timeoutMs: raw.OAUTH_TIMEOUT_MS,
+      google:
+        raw.GOOGLE_CLIENT_ID && raw.GOOGLE_CLIENT_SECRET
+          ? {
+              clientId: raw.GOOGLE_CLIENT_ID,
+              clientSecret: raw.GOOGLE_CLIENT_SECRET,
+              tokenUrl: raw.GOOGLE_TOKEN_URL,
+              userinfoUrl: raw.GOOGLE_USERINFO_URL,
+            }
+          : null,
+      github:
+        raw.GITHUB_CLIENT_ID && raw.GITHUB_CLIENT_SECRET
+          ? {
+              clientId: raw.GITHUB_CLIENT_ID,
+              clientSecret: raw.GITHUB_CLIENT_SECRET,
+              oauthUrl: raw.GITHUB_OAUTH_URL.replace(/\/+$/, ''),
+              apiUrl: raw.GITHUB_API_URL.replace(/\/+$/, ''),
+            }
+          : null,
+    },
   };
 }
 
@@ -114,6 +165,9 @@ export function loadConfig(env: Record<string, unknown>): Config {
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  if (result.data.EMAIL_TRANSPORT === 'resend' && !result.data.RESEND_API_KEY) {
+    throw new ConfigError('Invalid configuration: RESEND_API_KEY is required when EMAIL_TRANSPORT=resend');
   }
   const config = toConfig(result.data);
   cache.set(env, config);

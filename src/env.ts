@@ -1,6 +1,8 @@
 /** Bindings and variables the worker receives from wrangler.toml, secrets and `.dev.vars`. */
 export interface Env {
   DB: D1Database;
+  /** Cloudflare Email Service binding, used when EMAIL_TRANSPORT=cloudflare. */
+  EMAIL?: SendEmail;
   GUARD: DurableObjectNamespace<import('./guard/counter-object').GuardCounter>;
   [variable: string]: unknown;
 }

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { audit } from '../audit/log';
 import { type Session, type User, users } from '../db/schema';
 import { sendEmail } from '../email/mailer';
+import { emailTime } from '../email/templates';
 import { ApiError } from '../errors';
 import { consumeRateLimit, underLockout } from '../guard/guard';
 import { type LoginFailureReason, recordLoginAttempt, type SignInMethod } from '../history/record';
@@ -81,7 +82,7 @@ function onAccountLocked(scope: Scope, user: User | undefined, email: string, lo
   if (user) {
     sendEmail(scope, user, 'account_locked', {
       username: user.username,
-      until: new Date(lockedUntil).toISOString().replace('T', ' ').slice(0, 16),
+      until: emailTime(lockedUntil),
     });
   }
 }

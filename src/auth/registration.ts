@@ -7,7 +7,7 @@ import type { Scope } from '../scope';
 import { findUserByEmail, localeFrom, normaliseEmail } from '../users/users';
 import { hasherFor } from './hasher';
 import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens';
-import { checkPasswordPolicy } from './password-policy';
+import { checkNewPassword } from './password-policy';
 
 export interface RegistrationInput {
   email: string;
@@ -18,10 +18,10 @@ export interface RegistrationInput {
 }
 
 export async function register(scope: Scope, input: RegistrationInput, acceptLanguage?: string): Promise<User> {
-  const problems = checkPasswordPolicy(input.password);
-  if (input.password !== input.password_confirm) {
-    problems.push({ field: 'password_confirm', message: 'Passwords do not match' });
-  }
+  const problems = await checkNewPassword(scope.config.passwordPolicy, input.password, input.password_confirm, {
+    password: 'password',
+    confirmation: 'password_confirm',
+  });
   if (problems.length > 0) throw validationError(problems, 'The password does not meet the policy');
 
   const email = normaliseEmail(input.email);

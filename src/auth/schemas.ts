@@ -35,3 +35,14 @@ export const loginBody = z.strictObject({
 });
 export const refreshBody = z.strictObject({ refresh_token: opaqueToken });
 export const emptyBody = z.strictObject({});
+
+export const resetBody = z.strictObject({
+  token: opaqueToken,
+  new_password: password,
+  new_password_confirm: z.string().max(1024),
+});
+export const changePasswordBody = z.strictObject({
+  current_password: password,
+  new_password: password,
+  new_password_confirm: z.string().max(1024),
+});

@@ -1,13 +1,6 @@
 import type { Scope } from '../scope';
 import { type Locale, renderEmail, type TemplateName } from './templates';
-import { consoleTransport, type EmailTransport } from './transport';
-
-function transportFor(scope: Scope): EmailTransport {
-  switch (scope.config.email.transport) {
-    case 'console':
-      return consoleTransport;
-  }
-}
+import { transportFor } from './transport';
 
 /**
  * Renders and sends after the response: a slow or failing provider never delays or fails the
@@ -21,7 +14,7 @@ export function sendEmail(
   actionUrl?: string,
 ): void {
   const rendered = renderEmail(template, to.locale, vars, actionUrl);
-  const transport = transportFor(scope);
+  const transport = transportFor(scope.config, scope.env);
   scope.defer(
     transport.send({ to: to.email, from: scope.config.email.from, ...rendered }).catch((error: unknown) => {
       console.error(

@@ -23,6 +23,36 @@ const copy = {
       outro: "Ce lien est valable 24 heures. Si vous n'avez pas créé de compte, ignorez cet email.",
     },
   },
+  password_reset: {
+    en: {
+      subject: 'Reset your password',
+      intro: 'Hello {username}, we received a request to reset the password of your account.',
+      action: 'Choose a new password',
+      outro:
+        'This link is valid for 1 hour and works once. If you did not ask for it, ignore this email: your password stays the same.',
+    },
+    fr: {
+      subject: 'Réinitialisez votre mot de passe',
+      intro: 'Bonjour {username}, nous avons reçu une demande de réinitialisation du mot de passe de votre compte.',
+      action: 'Choisir un nouveau mot de passe',
+      outro:
+        "Ce lien est valable 1 heure et ne fonctionne qu'une fois. Si vous n'êtes pas à l'origine de cette demande, ignorez cet email : votre mot de passe reste inchangé.",
+    },
+  },
+  password_changed: {
+    en: {
+      subject: 'Your password was changed',
+      intro:
+        'Hello {username}, the password of your account was changed on {time} UTC. Your other sessions were signed out.',
+      outro: 'If this was not you, reset your password right away and contact support.',
+    },
+    fr: {
+      subject: 'Votre mot de passe a été modifié',
+      intro:
+        'Bonjour {username}, le mot de passe de votre compte a été modifié le {time} UTC. Vos autres sessions ont été déconnectées.',
+      outro: "Si ce n'était pas vous, réinitialisez votre mot de passe immédiatement et contactez le support.",
+    },
+  },
   account_locked: {
     en: {
       subject: 'Your account has been locked',
@@ -36,6 +66,50 @@ const copy = {
         "Bonjour {username}, après plusieurs tentatives de connexion échouées, votre compte est verrouillé jusqu'au {until} UTC.",
       outro:
         "Si ce n'était pas vous, quelqu'un essaie peut-être de deviner votre mot de passe : pensez à le réinitialiser à la fin du verrouillage.",
+    },
+  },
+  mfa_enabled: {
+    en: {
+      subject: 'Two-factor authentication is on',
+      intro: 'Hello {username}, two-factor authentication was turned on for your account on {time} UTC.',
+      outro: 'Keep your backup codes somewhere safe. If this was not you, contact support right away.',
+    },
+    fr: {
+      subject: "L'authentification à deux facteurs est activée",
+      intro: "Bonjour {username}, l'authentification à deux facteurs a été activée sur votre compte le {time} UTC.",
+      outro: "Conservez vos codes de secours en lieu sûr. Si ce n'était pas vous, contactez le support immédiatement.",
+    },
+  },
+  mfa_disabled: {
+    en: {
+      subject: 'Two-factor authentication is off',
+      intro: 'Hello {username}, two-factor authentication was turned off for your account on {time} UTC.',
+      outro:
+        'Your account is now protected by your password only. If this was not you, reset your password and contact support.',
+    },
+    fr: {
+      subject: "L'authentification à deux facteurs est désactivée",
+      intro: "Bonjour {username}, l'authentification à deux facteurs a été désactivée sur votre compte le {time} UTC.",
+      outro:
+        "Votre compte n'est plus protégé que par votre mot de passe. Si ce n'était pas vous, réinitialisez votre mot de passe et contactez le support.",
+    },
+  },
+  security_alert: {
+    en: {
+      subject: 'New sign-in to your account',
+      intro:
+        'Hello {username}, your account was signed in to on {time} UTC from {location} ({device}, {browser}), IP {ip}. We noticed: {reasons}.',
+      action: 'Review my sessions',
+      outro:
+        'If this was you, nothing to do. If not, reset your password and sign out the sessions you do not recognise.',
+    },
+    fr: {
+      subject: 'Nouvelle connexion à votre compte',
+      intro:
+        'Bonjour {username}, une connexion à votre compte a eu lieu le {time} UTC depuis {location} ({device}, {browser}), IP {ip}. Nous avons remarqué : {reasons}.',
+      action: 'Voir mes sessions',
+      outro:
+        "Si c'était vous, il n'y a rien à faire. Sinon, réinitialisez votre mot de passe et déconnectez les sessions que vous ne reconnaissez pas.",
     },
   },
 } satisfies Record<string, Record<Locale, TemplateCopy>>;
@@ -82,3 +156,10 @@ export function renderEmail(
   const html = `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#111"><p>${escapeHtml(intro)}</p>${button}<p>${escapeHtml(outro)}</p><p>— ${escapeHtml(greetingFooter[locale])}</p></body></html>`;
   return { subject, text, html };
 }
+
+/** Times in emails: "2026-11-23 14:05" (UTC, said in the copy). */
+export function emailTime(at: Date | number): string {
+  return new Date(at).toISOString().replace('T', ' ').slice(0, 16);
+}
+
+export const TEMPLATE_NAMES = Object.keys(copy) as TemplateName[];

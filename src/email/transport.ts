@@ -1,3 +1,6 @@
+import type { Config } from '../config';
+import type { Env } from '../env';
+
 export interface EmailMessage {
   to: string;
   from: string;
@@ -32,3 +35,56 @@ export const consoleTransport: EmailTransport = {
     );
   },
 };
+
+/** Cloudflare Email Service through the `send_email` binding named EMAIL. */
+export function cloudflareTransport(binding: SendEmail | undefined): EmailTransport {
+  return {
+    name: 'cloudflare',
+    async send(message) {
+      if (!binding) throw new Error('EMAIL_TRANSPORT=cloudflare needs a [[send_email]] binding named EMAIL');
+      await binding.send({
+        from: message.from,
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+      } as never);
+    },
+  };
+}
+
+/** Resend's HTTP API (https://resend.com/docs/api-reference/emails/send-email). */
+export function resendTransport(options: { apiKey: string; url: string }): EmailTransport {
+  return {
+    name: 'resend',
+    async send(message) {
+      const response = await fetch(options.url, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${options.apiKey}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          from: message.from,
+          to: [message.to],
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+        }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!response.ok) {
+        // The provider's error body names the problem (bad domain, quota); it never holds our key.
+        throw new Error(`Resend answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+      }
+    },
+  };
+}
+
+export function transportFor(config: Config, env: Env): EmailTransport {
+  switch (config.email.transport) {
+    case 'console':
+      return consoleTransport;
+    case 'cloudflare':
+      return cloudflareTransport(env.EMAIL);
+    case 'resend':
+      return resendTransport({ apiKey: config.email.resend.apiKey ?? '', url: config.email.resend.url });
+  }
+}

@@ -95,5 +95,22 @@ describe('npm start, then the HTTP API', () => {
 
     expect((await api('POST', 'logout/', undefined, refreshed.body.session_token)).status).toBe(200);
     expect((await api('GET', 'me/', undefined, refreshed.body.session_token)).status).toBe(401);
+
+    // Password reset: link from the console email, every old session dead, the new password works.
+    const other = await api('POST', 'login/', { email, password: PASSWORD });
+    expect((await api('POST', 'password/request-reset/', { email })).status).toBe(200);
+    const [, resetToken] = await waitForOutput(
+      new RegExp(`To: ${escaped}\\nSubject: Reset your password[\\s\\S]*?/reset-password\\?token=([A-Za-z0-9_-]+)`),
+    );
+    const NEW_PASSWORD = 'Another-Secret8?';
+    const reset = await api('POST', 'password/reset/', {
+      token: resetToken,
+      new_password: NEW_PASSWORD,
+      new_password_confirm: NEW_PASSWORD,
+    });
+    expect(reset.status).toBe(200);
+    expect((await api('GET', 'me/', undefined, other.body.access_token)).status).toBe(401);
+    expect((await api('POST', 'login/', { email, password: PASSWORD })).status).toBe(401);
+    expect((await api('POST', 'login/', { email, password: NEW_PASSWORD })).status).toBe(200);
   });
 });

@@ -1,0 +1,115 @@
+import { env } from 'cloudflare:workers';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { json, PASSWORD, post } from '../helpers/api';
+import { type FakeHandler, fakeFetch } from '../helpers/fake-fetch';
+import { captureConsole } from '../helpers/mail';
+import { uniqueEmail, usernameFor } from '../helpers/users';
+
+const registration = (email: string) => ({
+  email,
+  username: usernameFor(email),
+  password: PASSWORD,
+  password_confirm: PASSWORD,
+});
+
+let logs: ReturnType<typeof captureConsole>;
+let network: ReturnType<typeof fakeFetch> | undefined;
+const provider = (routes: Record<string, FakeHandler>) => {
+  network = fakeFetch(routes);
+  return network;
+};
+beforeEach(() => {
+  logs = captureConsole();
+});
+afterEach(() => network?.restore());
+
+describe('console transport', () => {
+  it('prints the whole message with its link', async () => {
+    const email = uniqueEmail();
+    await post('register', registration(email));
+    const sent = logs.lastEmailTo(email);
+    expect(sent.from).toBe('Learning Platform <no-reply@localhost>');
+    expect(sent.text).toContain('http://localhost:3000/verify-email?token=');
+  });
+});
+
+describe('Resend HTTP transport', () => {
+  const resend = { EMAIL_TRANSPORT: 'resend', RESEND_API_KEY: 're_test_key' };
+
+  it('posts the rendered message to the provider with the API key', async () => {
+    const { calls } = provider({ 'POST https://api.resend.com/emails': () => Response.json({ id: 'email_1' }) });
+    const email = uniqueEmail();
+    const response = await post('register', registration(email), { env: resend });
+    expect(response.status).toBe(201);
+    expect(calls).toHaveLength(1);
+    const sent = JSON.parse(calls[0]!.body);
+    expect(calls[0]!.headers.get('Authorization')).toBe('Bearer re_test_key');
+    expect(sent).toMatchObject({
+      from: 'Learning Platform <no-reply@localhost>',
+      to: [email],
+      subject: 'Verify your email address',
+    });
+    expect(sent?.text).toContain('/verify-email?token=');
+    expect(sent?.html).toContain('/verify-email?token=');
+    expect(logs.emails()).toHaveLength(0);
+  });
+
+  it('logs a provider failure without failing or slowing the request, and never logs the key', async () => {
+    provider({ 'POST https://api.resend.com/emails': () => Response.json({ message: 'down' }, { status: 500 }) });
+    const response = await post('register', registration(uniqueEmail()), { env: resend });
+    expect(response.status).toBe(201);
+    const failure = logs.lines.find((line) => line.includes('email delivery failed'));
+    expect(failure).toContain('"transport":"resend"');
+    expect(failure).toContain('"template":"verification"');
+    expect(logs.lines.join('\n')).not.toContain('re_test_key');
+  });
+
+  it('can point at another provider URL', async () => {
+    const { calls } = provider({ 'POST https://mail.internal.example/v1/send': () => Response.json({}) });
+    const env = { ...resend, RESEND_API_URL: 'https://mail.internal.example/v1/send' };
+    expect((await post('register', registration(uniqueEmail()), { env })).status).toBe(201);
+    expect(calls.map((call) => call.url)).toEqual(['https://mail.internal.example/v1/send']);
+  });
+
+  it('logs a network failure the same way', async () => {
+    provider({});
+    const response = await post('register', registration(uniqueEmail()), { env: resend });
+    expect(response.status).toBe(201);
+    expect(logs.lines.find((line) => line.includes('email delivery failed'))).toContain('network access is disabled');
+  });
+
+  it('refuses to start without an API key', async () => {
+    const response = await post('register', registration(uniqueEmail()), { env: { EMAIL_TRANSPORT: 'resend' } });
+    expect(response.status).toBe(503);
+  });
+});
+
+describe('Cloudflare send_email transport', () => {
+  it('sends through the local binding', async () => {
+    const response = await post('register', registration(uniqueEmail()), { env: { EMAIL_TRANSPORT: 'cloudflare' } });
+    expect(response.status).toBe(201);
+    expect(logs.lines.some((line) => line.includes('email delivery failed'))).toBe(false);
+    expect(logs.emails()).toHaveLength(0);
+  });
+
+  it('logs a refusal by the binding and still answers', async () => {
+    const response = await post('register', registration(uniqueEmail()), {
+      env: { EMAIL_TRANSPORT: 'cloudflare', EMAIL: env.EMAIL_RESTRICTED },
+    });
+    expect(response.status).toBe(201);
+    const failure = logs.lines.find((line) => line.includes('email delivery failed'));
+    expect(failure).toContain('"transport":"cloudflare"');
+  });
+
+  it('delivers to an allowed address through the restricted binding', async () => {
+    const response = await post(
+      'verify-email/resend',
+      { email: 'allowed@example.com' },
+      {
+        env: { EMAIL_TRANSPORT: 'cloudflare', EMAIL: env.EMAIL_RESTRICTED },
+      },
+    );
+    expect(await json(response)).toHaveProperty('message');
+    expect(logs.lines.some((line) => line.includes('email delivery failed'))).toBe(false);
+  });
+});
