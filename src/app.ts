@@ -9,7 +9,7 @@ import { healthRoutes, jwksRoutes } from './health';
 import { errorResponse } from './http/error-response';
 import { jsonBody } from './http/json-body';
 import { requestContext } from './http/request-context';
-import { oauthRoutes } from './oauth/routes';
+import { mfaRoutes } from './mfa/routes';
 
 export function createApp() {
   const app = new Hono<AppEnv>({ strict: false });
@@ -37,7 +37,7 @@ export function createApp() {
   app.route('/api/auth/health', healthRoutes);
   app.route('/.well-known/jwks.json', jwksRoutes);
   app.route('/api/auth/password', passwordRoutes);
-  app.route('/api/auth/oauth', oauthRoutes);
+  app.route('/api/auth/mfa', mfaRoutes);
   app.route('/api/auth', authRoutes);
 
   app.notFound((c) => errorResponse(new ApiError('not_found', 'No such endpoint'), c));

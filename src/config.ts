@@ -34,6 +34,14 @@ const jsonJwk = z.string().transform((value, ctx) => {
   }
 });
 
+function base64Length(value: string): number {
+  try {
+    return atob(value.trim()).length;
+  } catch {
+    return -1;
+  }
+}
+
 const configSchema = z.object({
   APP_URL: z.url(),
   CORS_ORIGINS: csv,
@@ -41,6 +49,15 @@ const configSchema = z.object({
     message: 'must be a private JWK with a "kid"',
   }),
   JWT_PREVIOUS_PUBLIC_KEY: jsonJwk.optional(),
+  /** 32 random bytes, base64: the AES-GCM key for TOTP secrets at rest. */
+  SECRET_ENCRYPTION_KEY: z
+    .string()
+    .refine((value) => base64Length(value) === 32, { message: 'must be 32 random bytes, base64-encoded' }),
+  /** 32 random bytes, base64: the HMAC key for backup codes. */
+  BACKUP_CODE_PEPPER: z
+    .string()
+    .refine((value) => base64Length(value) >= 32, { message: 'must be at least 32 random bytes, base64-encoded' }),
+  MFA_ISSUER: z.string().min(1).default('Learning Platform'),
   JWT_ISSUER: z.string().min(1).default('auth-service'),
   JWT_AUDIENCE: z.string().min(1).default('learning-platform'),
   ACCESS_TOKEN_TTL: seconds(15 * 60),
@@ -98,6 +115,11 @@ function toConfig(raw: z.infer<typeof configSchema>) {
       issuer: raw.JWT_ISSUER,
       audience: raw.JWT_AUDIENCE,
       accessTokenTtl: raw.ACCESS_TOKEN_TTL,
+    },
+    mfa: {
+      encryptionKey: raw.SECRET_ENCRYPTION_KEY.trim(),
+      backupCodePepper: raw.BACKUP_CODE_PEPPER.trim(),
+      issuer: raw.MFA_ISSUER,
     },
     sessionTtl: raw.SESSION_TTL,
     rememberMeTtl: raw.REMEMBER_ME_TTL,

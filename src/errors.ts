@@ -6,23 +6,37 @@ const problems = {
   malformed_json: [400, 'Malformed JSON body'],
   invalid_token: [400, 'Invalid or expired token'],
   invalid_password: [400, 'Invalid password'],
+  invalid_mfa_code: [400, 'Invalid MFA code'],
+  mfa_not_pending: [400, 'MFA setup not started'],
+  mfa_not_enabled: [400, 'MFA not enabled'],
+  invalid_oauth_code: [400, 'Invalid authorization code'],
+  oauth_email_unverified: [400, 'Provider email not verified'],
+  last_sign_in_method: [400, 'Last sign-in method'],
   unauthorized: [401, 'Authentication required'],
   invalid_credentials: [401, 'Invalid credentials'],
   invalid_refresh_token: [401, 'Invalid refresh token'],
+  invalid_mfa_token: [401, 'Invalid MFA token'],
   email_not_verified: [403, 'Email not verified'],
   account_suspended: [403, 'Account suspended'],
   account_disabled: [403, 'Account disabled'],
   forbidden: [403, 'Forbidden'],
   not_found: [404, 'Not found'],
+  provider_not_linked: [404, 'Provider not linked'],
   email_taken: [409, 'Email already registered'],
   username_taken: [409, 'Username already taken'],
   conflict: [409, 'Conflict'],
+  mfa_already_enabled: [409, 'MFA already enabled'],
+  account_exists_unverified: [409, 'Account exists with an unverified email'],
+  provider_already_linked: [409, 'Provider already linked'],
+  oauth_account_in_use: [409, 'Provider account linked to another user'],
   payload_too_large: [413, 'Payload too large'],
   unsupported_media_type: [415, 'Unsupported media type'],
   account_locked: [423, 'Account locked'],
   mfa_required: [428, 'MFA required'],
   rate_limited: [429, 'Too many requests'],
   internal_error: [500, 'Internal server error'],
+  provider_not_configured: [501, 'OAuth provider not configured'],
+  provider_unavailable: [502, 'OAuth provider unavailable'],
   service_unavailable: [503, 'Service unavailable'],
 } as const satisfies Record<string, readonly [ContentfulStatusCode, string]>;
 
@@ -43,10 +57,12 @@ export class ApiError extends Error {
     readonly detail?: string,
     readonly extra: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
+    /** Only where the spec gives one code two statuses (invalid_mfa_code: 401 signing in, 400 signed in). */
+    status?: ContentfulStatusCode,
   ) {
     super(detail ?? code);
-    const [status, title] = problems[code];
-    this.status = status;
+    const [defaultStatus, title] = problems[code];
+    this.status = status ?? defaultStatus;
     this.title = title;
   }
 }

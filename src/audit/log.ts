@@ -12,7 +12,14 @@ export type AuditEvent =
   | 'account.locked'
   | 'password.reset_requested'
   | 'password.reset'
-  | 'password.changed';
+  | 'password.changed'
+  | 'mfa.enable_started'
+  | 'mfa.enabled'
+  | 'mfa.disabled'
+  | 'mfa.backup_codes_regenerated'
+  | 'mfa.backup_code_used'
+  | 'oauth.linked'
+  | 'oauth.unlinked';
 
 /**
  * Records a security event. `details` holds ids, reasons and counts only: callers never pass a

@@ -74,7 +74,7 @@ export async function signInWithPassword(scope: Scope, email: string, password: 
   return result.user;
 }
 
-function onAccountLocked(scope: Scope, user: User | undefined, email: string, lockedUntil: number): void {
+export function onAccountLocked(scope: Scope, user: User | undefined, email: string, lockedUntil: number): void {
   audit(scope, 'account.locked', {
     userId: user?.id,
     details: { email, locked_until: new Date(lockedUntil).toISOString() },

@@ -4,13 +4,14 @@ import type { AppEnv } from '../env';
 import { byBodyEmail, byClientIp, rateLimit } from '../guard/guard';
 import { validate } from '../http/validate';
 import { requireMfaStep } from '../mfa/challenge';
+import { signInWithMfa } from '../mfa/login';
 import { scopeOf } from '../scope';
 import { revokeSession } from '../sessions/sessions';
 import { toPublicUser } from '../users/users';
 import { completeSignIn, refreshSession, signInWithPassword } from './login';
 import { register, resendVerification, verifyEmail } from './registration';
 import { requireAuth } from './require-auth';
-import { emailBody, emptyBody, loginBody, refreshBody, registerBody, tokenBody } from './schemas';
+import { emailBody, emptyBody, loginBody, mfaLoginBody, refreshBody, registerBody, tokenBody } from './schemas';
 
 export const authRoutes = new Hono<AppEnv>()
   .post('/register', rateLimit('registerPerIp', byClientIp), validate('json', registerBody), async (c) => {
@@ -36,6 +37,12 @@ export const authRoutes = new Hono<AppEnv>()
     const user = await signInWithPassword(scope, email, password);
     await requireMfaStep(scope, user);
     return c.json(await completeSignIn(scope, user, { rememberMe: remember_me, method: 'password' }));
+  })
+  .post('/login/mfa', rateLimit('loginPerIp', byClientIp), validate('json', mfaLoginBody), async (c) => {
+    const scope = scopeOf(c);
+    const input = c.req.valid('json');
+    const user = await signInWithMfa(scope, input);
+    return c.json(await completeSignIn(scope, user, { rememberMe: input.remember_me, method: 'mfa' }));
   })
   .post('/refresh', validate('json', refreshBody), async (c) => {
     return c.json(await refreshSession(scopeOf(c), c.req.valid('json').refresh_token));

@@ -46,3 +46,20 @@ export const changePasswordBody = z.strictObject({
   new_password: password,
   new_password_confirm: z.string().max(1024),
 });
+
+const mfaCode = z
+  .string()
+  .trim()
+  .regex(/^(\d{6}|\d{4}-?\d{4})$/, 'Must be a 6-digit code or a backup code like 1234-5678');
+
+export const mfaLoginBody = z.union([
+  z.strictObject({ mfa_token: opaqueToken, mfa_code: mfaCode, remember_me: z.boolean().default(false) }),
+  z.strictObject({ email, password, mfa_code: mfaCode, remember_me: z.boolean().default(false) }),
+]);
+export const mfaVerifyBody = z.strictObject({
+  code: z
+    .string()
+    .trim()
+    .regex(/^\d{6}$/, 'Must be the 6-digit code from your app'),
+});
+export const mfaDisableBody = z.strictObject({ password });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { get, json, PASSWORD, post, problem } from '../helpers/api';
-import { captureConsole } from '../helpers/mail';
+import { captureConsole, tokenFromLink } from '../helpers/mail';
 import { registerVerified, sql, uniqueEmail, usernameFor } from '../helpers/users';
 
 let logs: ReturnType<typeof captureConsole>;
@@ -79,6 +79,26 @@ describe('POST login/', () => {
     expect(after?.password_hash).toContain('ln=5,r=8,p=2');
     expect((await post('login', { email: user.email, password: PASSWORD })).status).toBe(200);
   });
+
+  it('hashes at the real default cost (N=2^14, r=8, p=5) and verifies it', async () => {
+    const realCost = { SCRYPT_LOG_N: '14', SCRYPT_R: '8', SCRYPT_P: '5' };
+    const email = uniqueEmail();
+    const mail = captureConsole();
+    await post(
+      'register',
+      { email, username: usernameFor(email), password: PASSWORD, password_confirm: PASSWORD },
+      { env: realCost },
+    );
+    const row = await sql('SELECT password_hash FROM users WHERE email = ?', email).first<{ password_hash: string }>();
+    expect(row?.password_hash).toMatch(/^\$scrypt\$ln=14,r=8,p=5\$/);
+    await post('verify-email', { token: tokenFromLink(mail.lastEmailTo(email).text, '/verify-email') });
+    expect((await post('login', { email, password: PASSWORD }, { env: realCost })).status).toBe(200);
+    await problem(
+      await post('login', { email, password: 'Wrong-Password1!' }, { env: realCost }),
+      401,
+      'invalid_credentials',
+    );
+  }, 60_000);
 
   it('never writes the password or tokens to the log', async () => {
     const user = await registerVerified();

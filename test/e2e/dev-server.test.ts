@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -111,6 +112,23 @@ describe('npm start, then the HTTP API', () => {
     expect(reset.status).toBe(200);
     expect((await api('GET', 'me/', undefined, other.body.access_token)).status).toBe(401);
     expect((await api('POST', 'login/', { email, password: PASSWORD })).status).toBe(401);
-    expect((await api('POST', 'login/', { email, password: NEW_PASSWORD })).status).toBe(200);
+    const signedIn = await api('POST', 'login/', { email, password: NEW_PASSWORD });
+    expect(signedIn.status).toBe(200);
+
+    // MFA: enable, verify with a code computed from the returned secret, then the 428 two-step login.
+    const bearer = signedIn.body.access_token;
+    const setup = await api('POST', 'mfa/enable/', undefined, bearer);
+    expect(setup.status).toBe(200);
+    const totp = new TOTP({ secret: Secret.fromBase32(setup.body.secret) });
+    expect((await api('POST', 'mfa/verify/', { code: totp.generate() }, bearer)).status).toBe(200);
+    const challenge = await api('POST', 'login/', { email, password: NEW_PASSWORD });
+    expect(challenge.status).toBe(428);
+    expect(challenge.body.requires_mfa).toBe(true);
+    const second = await api('POST', 'login/mfa/', {
+      mfa_token: challenge.body.mfa_token,
+      mfa_code: setup.body.backup_codes[0],
+    });
+    expect(second.status).toBe(200);
+    expect(second.body.user.mfa_enabled).toBe(true);
   });
 });
