@@ -6,10 +6,12 @@ import { authRoutes } from './auth/routes';
 import type { AppEnv } from './env';
 import { ApiError } from './errors';
 import { healthRoutes, jwksRoutes } from './health';
+import { historyRoutes } from './history/routes';
 import { errorResponse } from './http/error-response';
 import { jsonBody } from './http/json-body';
 import { requestContext } from './http/request-context';
 import { mfaRoutes } from './mfa/routes';
+import { sessionRoutes } from './sessions/routes';
 
 export function createApp() {
   const app = new Hono<AppEnv>({ strict: false });
@@ -38,6 +40,8 @@ export function createApp() {
   app.route('/.well-known/jwks.json', jwksRoutes);
   app.route('/api/auth/password', passwordRoutes);
   app.route('/api/auth/mfa', mfaRoutes);
+  app.route('/api/auth/sessions', sessionRoutes);
+  app.route('/api/auth', historyRoutes);
   app.route('/api/auth', authRoutes);
 
   app.notFound((c) => errorResponse(new ApiError('not_found', 'No such endpoint'), c));

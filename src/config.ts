@@ -89,6 +89,8 @@ const configSchema = z.object({
     .default('true')
     .transform((value) => value === 'true'),
   EMAIL_FROM: z.string().min(3).default('Learning Platform <no-reply@localhost>'),
+  HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(730),
   SERVICE_VERSION: z.string().default('1.0.0'),
   // OAuth is optional: a provider without both client id and secret answers 501, nothing else breaks.
   GOOGLE_CLIENT_ID: z.string().trim().optional(),
@@ -147,6 +149,7 @@ function toConfig(raw: z.infer<typeof configSchema>) {
       composition: raw.PASSWORD_COMPOSITION,
       rejectCommon: raw.PASSWORD_REJECT_COMMON,
     },
+    retention: { historyDays: raw.HISTORY_RETENTION_DAYS, auditDays: raw.AUDIT_RETENTION_DAYS },
     version: raw.SERVICE_VERSION,
     oauth: {
       redirectUris: raw.OAUTH_REDIRECT_URIS,

@@ -6,6 +6,7 @@ export type AuditEvent =
   | 'user.email_verified'
   | 'login.succeeded'
   | 'login.failed'
+  | 'login.suspicious'
   | 'logout'
   | 'session.revoked'
   | 'session.refresh_reuse'

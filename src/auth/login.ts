@@ -5,7 +5,12 @@ import { sendEmail } from '../email/mailer';
 import { emailTime } from '../email/templates';
 import { ApiError } from '../errors';
 import { consumeRateLimit, underLockout } from '../guard/guard';
-import { type LoginFailureReason, recordLoginAttempt, type SignInMethod } from '../history/record';
+import {
+  type LoginFailureReason,
+  recordLoginAttempt,
+  recordSuccessfulSignIn,
+  type SignInMethod,
+} from '../history/record';
 import type { Scope } from '../scope';
 import { openSession, rotateRefreshToken, sessionIdOfRefreshToken } from '../sessions/sessions';
 import { findUserByEmail, normaliseEmail, toPublicUser } from '../users/users';
@@ -135,13 +140,7 @@ export async function completeSignIn(
   const { session, refreshToken } = await openSession(scope, user, options.rememberMe);
   scope.defer(scope.db.update(users).set({ lastLoginAt: now }).where(eq(users.id, user.id)));
   audit(scope, 'login.succeeded', { userId: user.id, details: { session_id: session.id, method: options.method } });
-  recordLoginAttempt(scope, {
-    email: user.email,
-    userId: user.id,
-    success: true,
-    method: options.method,
-    sessionId: session.id,
-  });
+  recordSuccessfulSignIn(scope, user, options.method, session.id);
   return {
     user: toPublicUser({ ...user, lastLoginAt: now }),
     ...(await tokensFor(scope, user, session, refreshToken)),

@@ -1,5 +1,9 @@
-import { loginHistory } from '../db/schema';
+import { audit } from '../audit/log';
+import { loginHistory, type User } from '../db/schema';
+import { sendEmail } from '../email/mailer';
+import { emailTime } from '../email/templates';
 import type { Scope } from '../scope';
+import { assessSignIn, type SuspicionReason } from './suspicion';
 
 export type LoginFailureReason =
   | 'invalid_credentials'
@@ -24,31 +28,82 @@ export interface LoginAttempt {
 
 /** Writes one login-history row with the caller's IP, geolocation and parsed user agent. */
 export function recordLoginAttempt(scope: Scope, attempt: LoginAttempt): void {
+  scope.defer(insertAttempt(scope, attempt));
+}
+
+function insertAttempt(scope: Scope, attempt: LoginAttempt) {
   const { client } = scope;
+  return scope.db.insert(loginHistory).values({
+    userId: attempt.userId ?? null,
+    email: attempt.email,
+    success: attempt.success,
+    failureReason: attempt.failureReason ?? null,
+    method: attempt.method,
+    sessionId: attempt.sessionId ?? null,
+    ipAddress: client.ip,
+    userAgent: client.userAgent,
+    device: client.device,
+    browser: client.browser,
+    browserName: client.browserName,
+    os: client.os,
+    country: client.country,
+    countryCode: client.countryCode,
+    city: client.city,
+    region: client.region,
+    latitude: client.latitude,
+    longitude: client.longitude,
+    timezone: client.timezone,
+    suspicious: attempt.suspicious ?? false,
+    suspiciousReasons: attempt.suspiciousReasons?.length ? attempt.suspiciousReasons : null,
+    createdAt: new Date(),
+  });
+}
+
+const REASON_TEXT: Record<'en' | 'fr', Record<SuspicionReason, string>> = {
+  en: { new_country: 'a new country', new_device: 'a new device', impossible_travel: 'an impossible travel speed' },
+  fr: {
+    new_country: 'un nouveau pays',
+    new_device: 'un nouvel appareil',
+    impossible_travel: 'un déplacement impossible',
+  },
+};
+
+/**
+ * Records a successful sign-in after the response: compares it with the earlier ones first (so
+ * the login itself never waits for the analysis), flags it, and alerts the owner when suspicious.
+ */
+export function recordSuccessfulSignIn(scope: Scope, user: User, method: SignInMethod, sessionId: string): void {
+  const now = Date.now();
   scope.defer(
-    scope.db.insert(loginHistory).values({
-      userId: attempt.userId ?? null,
-      email: attempt.email,
-      success: attempt.success,
-      failureReason: attempt.failureReason ?? null,
-      method: attempt.method,
-      sessionId: attempt.sessionId ?? null,
-      ipAddress: client.ip,
-      userAgent: client.userAgent,
-      device: client.device,
-      browser: client.browser,
-      browserName: client.browserName,
-      os: client.os,
-      country: client.country,
-      countryCode: client.countryCode,
-      city: client.city,
-      region: client.region,
-      latitude: client.latitude,
-      longitude: client.longitude,
-      timezone: client.timezone,
-      suspicious: attempt.suspicious ?? false,
-      suspiciousReasons: attempt.suspiciousReasons?.length ? attempt.suspiciousReasons : null,
-      createdAt: new Date(),
-    }),
+    (async () => {
+      const reasons = await assessSignIn(scope, user.id, scope.client, now);
+      await insertAttempt(scope, {
+        email: user.email,
+        userId: user.id,
+        success: true,
+        method,
+        sessionId,
+        suspicious: reasons.length > 0,
+        suspiciousReasons: reasons,
+      });
+      if (reasons.length === 0) return;
+      const { client } = scope;
+      audit(scope, 'login.suspicious', { userId: user.id, details: { session_id: sessionId, reasons } });
+      sendEmail(
+        scope,
+        user,
+        'security_alert',
+        {
+          username: user.username,
+          time: emailTime(now),
+          location: client.location ?? '?',
+          device: client.device,
+          browser: client.browser ?? '?',
+          ip: client.ip ?? '?',
+          reasons: reasons.map((reason) => REASON_TEXT[user.locale][reason]).join(', '),
+        },
+        `${scope.config.appUrl}/settings/sessions`,
+      );
+    })(),
   );
 }

@@ -12,7 +12,10 @@ function toFieldErrors(issues: readonly z.core.$ZodIssue[]) {
 }
 
 /** zod validation of a JSON body or query string; failures become one 400 listing every field. */
-export function validate<Target extends 'json' | 'query', Schema extends z.ZodType>(target: Target, schema: Schema) {
+export function validate<Target extends 'json' | 'query' | 'param', Schema extends z.ZodType>(
+  target: Target,
+  schema: Schema,
+) {
   return zValidator(target, schema, (result) => {
     if (!result.success) throw validationError(toFieldErrors(result.error.issues));
   });

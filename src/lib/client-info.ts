@@ -1,4 +1,7 @@
-import { UAParser } from 'ua-parser-js';
+import uaParser from 'ua-parser-js';
+
+// A UMD module: bundlers expose the constructor as the default export, some loaders as `.UAParser`.
+const UAParser: typeof uaParser = (uaParser as unknown as { UAParser?: typeof uaParser }).UAParser ?? uaParser;
 
 export interface ClientInfo {
   ip: string | null;

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { audit } from '../audit/log';
 import { type Session, sessions, type User, users } from '../db/schema';
 import { randomToken, sha256 } from '../lib/crypto';
@@ -122,6 +122,42 @@ export async function rotateRefreshToken(scope: Scope, presented: string): Promi
     where: eq(sessions.refreshTokenHash, presentedHash),
   });
   return { ok: false, reason: expired ? 'expired' : 'unknown' };
+}
+
+/** Live sessions of a user, most recently used first. */
+export async function listLiveSessions(scope: Scope, userId: string): Promise<Session[]> {
+  return scope.db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())))
+    .orderBy(desc(sessions.lastUsedAt))
+    .limit(100);
+}
+
+/** The seed's session object; never a token or token hash. */
+export function toSessionView(session: Session, currentSessionId: string) {
+  return {
+    id: session.id,
+    created_at: session.createdAt.toISOString(),
+    last_used_at: session.lastUsedAt.toISOString(),
+    expires_at: session.expiresAt.toISOString(),
+    ip_address: session.ipAddress,
+    device: session.device,
+    browser: session.browser,
+    os: session.os,
+    location: [session.city, session.country].filter(Boolean).join(', ') || null,
+    current: session.id === currentSessionId,
+  };
+}
+
+/** Revokes one of the user's own live sessions; false for anything else (unknown, foreign, revoked). */
+export async function revokeOwnSession(scope: Scope, userId: string, sessionId: string): Promise<boolean> {
+  const revoked = await scope.db
+    .update(sessions)
+    .set({ revokedAt: new Date(), revokedReason: 'revoked_by_user' })
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  return revoked.length > 0;
 }
 
 export async function revokeSession(scope: Scope, sessionId: string, reason: RevokeReason): Promise<boolean> {

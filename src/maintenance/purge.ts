@@ -1,0 +1,47 @@
+import type { Config } from '../config';
+
+const DAY = 24 * 3600 * 1000;
+/** Revoked sessions stay a week for the user's and support's view of what happened. */
+const REVOKED_SESSION_KEEP = 7 * DAY;
+/** D1 limits a query's duration: delete in slices rather than one huge statement. */
+const SLICE = 5_000;
+const MAX_SLICES = 200;
+
+export interface PurgeReport {
+  sessions: number;
+  oneTimeTokens: number;
+  loginHistory: number;
+  auditLog: number;
+}
+
+async function deleteInSlices(db: D1Database, table: string, condition: string, ...params: unknown[]): Promise<number> {
+  let total = 0;
+  for (let slice = 0; slice < MAX_SLICES; slice++) {
+    const result = await db
+      .prepare(`DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${condition} LIMIT ${SLICE})`)
+      .bind(...params)
+      .run();
+    total += result.meta.changes;
+    if (result.meta.changes < SLICE) break;
+  }
+  return total;
+}
+
+/**
+ * The nightly clean-up: expired sessions (and revoked ones after a week), expired single-use
+ * tokens, and history and audit rows past their retention. Live data is never touched.
+ */
+export async function purgeExpired(db: D1Database, config: Config, now = Date.now()): Promise<PurgeReport> {
+  return {
+    sessions: await deleteInSlices(
+      db,
+      'sessions',
+      'expires_at <= ? OR revoked_at <= ?',
+      now,
+      now - REVOKED_SESSION_KEEP,
+    ),
+    oneTimeTokens: await deleteInSlices(db, 'one_time_tokens', 'expires_at <= ?', now),
+    loginHistory: await deleteInSlices(db, 'login_history', 'created_at < ?', now - config.retention.historyDays * DAY),
+    auditLog: await deleteInSlices(db, 'audit_log', 'created_at < ?', now - config.retention.auditDays * DAY),
+  };
+}

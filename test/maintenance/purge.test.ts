@@ -1,0 +1,101 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import worker from '../../src/index';
+import { captureConsole } from '../helpers/mail';
+import { registerVerified, sql } from '../helpers/users';
+
+const DAY = 24 * 3600 * 1000;
+
+async function runCron(at: number) {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: '17 3 * * *' }), env as never, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+async function ids(table: string): Promise<string[]> {
+  return (await sql(`SELECT id FROM ${table} ORDER BY id`).all<{ id: string }>()).results.map((row) => row.id);
+}
+
+describe('scheduled purge', () => {
+  it('removes expired sessions and tokens and old history, and nothing else', async () => {
+    const logs = captureConsole();
+    const user = await registerVerified();
+    const now = Date.now();
+    const insertSession = (id: string, expiresAt: number, revokedAt: number | null) =>
+      sql(
+        'INSERT INTO sessions (id, user_id, refresh_token_hash, created_at, last_used_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        id,
+        user.id,
+        `hash-${id}`,
+        now - DAY,
+        now - DAY,
+        expiresAt,
+        revokedAt,
+      ).run();
+    await insertSession('s-live', now + DAY, null);
+    await insertSession('s-expired', now - 1, null);
+    await insertSession('s-revoked-old', now + DAY, now - 8 * DAY);
+    await insertSession('s-revoked-recent', now + DAY, now - DAY);
+
+    const insertToken = (id: string, expiresAt: number, usedAt: number | null) =>
+      sql(
+        "INSERT INTO one_time_tokens (id, user_id, purpose, token_hash, created_at, expires_at, used_at) VALUES (?, ?, 'password_reset', ?, ?, ?, ?)",
+        id,
+        user.id,
+        `token-${id}`,
+        now - DAY,
+        expiresAt,
+        usedAt,
+      ).run();
+    await sql('DELETE FROM one_time_tokens').run();
+    await insertToken('t-live', now + 3600_000, null);
+    await insertToken('t-used-live', now + 3600_000, now - 1000);
+    await insertToken('t-expired', now - 1, null);
+
+    const insertHistory = (id: string, at: number) =>
+      sql(
+        "INSERT INTO login_history (id, user_id, email, success, device, created_at) VALUES (?, ?, ?, 1, 'Desktop', ?)",
+        id,
+        user.id,
+        user.email,
+        at,
+      ).run();
+    await sql('DELETE FROM login_history').run();
+    await insertHistory('h-recent', now - 10 * DAY);
+    await insertHistory('h-old', now - 366 * DAY);
+    const insertAudit = (id: string, at: number) =>
+      sql("INSERT INTO audit_log (id, event, user_id, created_at) VALUES (?, 'logout', ?, ?)", id, user.id, at).run();
+    await sql('DELETE FROM audit_log').run();
+    await insertAudit('a-recent', now - 400 * DAY);
+    await insertAudit('a-old', now - 731 * DAY);
+
+    await runCron(now);
+
+    expect(await ids('sessions')).toEqual(['s-live', 's-revoked-recent']);
+    expect(await ids('one_time_tokens')).toEqual(['t-live', 't-used-live']);
+    expect(await ids('login_history')).toEqual(['h-recent']);
+    expect(await ids('audit_log')).toEqual(['a-recent']);
+    expect(await ids('users')).toEqual([user.id]);
+    const line = logs.lines.find((entry) => entry.includes('"msg":"purge"'));
+    expect(JSON.parse(line!)).toMatchObject({ sessions: 2, oneTimeTokens: 1, loginHistory: 1, auditLog: 1 });
+  });
+
+  it('follows HISTORY_RETENTION_DAYS', async () => {
+    const user = await registerVerified();
+    await sql(
+      "INSERT INTO login_history (id, user_id, email, success, device, created_at) VALUES ('h-40', ?, ?, 1, 'Desktop', ?)",
+      user.id,
+      user.email,
+      Date.now() - 40 * DAY,
+    ).run();
+    const ctx = createExecutionContext();
+    await worker.scheduled(
+      createScheduledController({ scheduledTime: Date.now() }),
+      { ...env, HISTORY_RETENTION_DAYS: '30' } as never,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(await ids('login_history')).not.toContain('h-40');
+  });
+});
