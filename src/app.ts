@@ -11,6 +11,7 @@ import { errorResponse } from './http/error-response';
 import { jsonBody } from './http/json-body';
 import { requestContext } from './http/request-context';
 import { mfaRoutes } from './mfa/routes';
+import { oauthRoutes } from './oauth/routes';
 import { sessionRoutes } from './sessions/routes';
 
 export function createApp() {
@@ -42,6 +43,7 @@ export function createApp() {
   app.route('/api/auth/mfa', mfaRoutes);
   app.route('/api/auth/sessions', sessionRoutes);
   app.route('/api/auth', historyRoutes);
+  app.route('/api/auth/oauth', oauthRoutes);
   app.route('/api/auth', authRoutes);
 
   app.notFound((c) => errorResponse(new ApiError('not_found', 'No such endpoint'), c));

@@ -37,7 +37,7 @@ describe('GuardCounter Durable Object', () => {
       await counter.settleAttempt(policy, 'failure', past);
     }
     expect(await runDurableObjectAlarm(counter)).toBe(true);
-    const rows = await runInDurableObject(counter, (instance: GuardCounter, state) =>
+    const rows = await runInDurableObject(counter, (_instance: GuardCounter, state) =>
       state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM lockout').one(),
     );
     expect(rows.n).toBe(0);

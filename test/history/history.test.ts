@@ -3,7 +3,7 @@ import { del, get, json, PASSWORD, post, problem } from '../helpers/api';
 import { captureConsole } from '../helpers/mail';
 import { registerVerified, signedInUser, sql } from '../helpers/users';
 
-export const AGENTS = {
+const AGENTS = {
   chromeWindows:
     'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
   safariIphone:

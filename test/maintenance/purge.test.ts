@@ -1,4 +1,4 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
+import { createScheduledController } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
@@ -7,10 +7,11 @@ import { registerVerified, sql } from '../helpers/users';
 
 const DAY = 24 * 3600 * 1000;
 
-async function runCron(at: number) {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: '17 3 * * *' }), env as never, ctx);
-  await waitOnExecutionContext(ctx);
+async function runCron(at: number, overrides: Record<string, unknown> = {}) {
+  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: '17 3 * * *' }), {
+    ...env,
+    ...overrides,
+  } as never);
 }
 
 async function ids(table: string): Promise<string[]> {
@@ -89,13 +90,7 @@ describe('scheduled purge', () => {
       user.email,
       Date.now() - 40 * DAY,
     ).run();
-    const ctx = createExecutionContext();
-    await worker.scheduled(
-      createScheduledController({ scheduledTime: Date.now() }),
-      { ...env, HISTORY_RETENTION_DAYS: '30' } as never,
-      ctx,
-    );
-    await waitOnExecutionContext(ctx);
+    await runCron(Date.now(), { HISTORY_RETENTION_DAYS: '30' });
     expect(await ids('login_history')).not.toContain('h-40');
   });
 });
