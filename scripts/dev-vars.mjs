@@ -10,7 +10,7 @@ const generators = {
   },
   SECRET_ENCRYPTION_KEY: () => randomBytes(32).toString('base64'),
   BACKUP_CODE_PEPPER: () => randomBytes(32).toString('base64'),
-  INTROSPECTION_SECRET: () => randomBytes(24).toString('base64url'),
+  INTROSPECTION_CREDENTIALS: () => `local-service:${randomBytes(24).toString('base64url')}`,
 };
 
 export function ensureDevVars(root) {

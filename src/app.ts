@@ -1,8 +1,10 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
+import { adminRoutes } from './admin/routes';
 import { passwordRoutes } from './auth/password-routes';
 import { authRoutes } from './auth/routes';
+import { introspectionRoutes } from './authz/introspection';
 import type { AppEnv } from './env';
 import { ApiError } from './errors';
 import { healthRoutes, jwksRoutes } from './health';
@@ -42,6 +44,8 @@ export function createApp() {
   app.route('/api/auth/password', passwordRoutes);
   app.route('/api/auth/mfa', mfaRoutes);
   app.route('/api/auth/sessions', sessionRoutes);
+  app.route('/api/auth/admin', adminRoutes);
+  app.route('/api/auth/introspect', introspectionRoutes);
   app.route('/api/auth', historyRoutes);
   app.route('/api/auth/oauth', oauthRoutes);
   app.route('/api/auth', authRoutes);

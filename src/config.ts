@@ -91,6 +91,9 @@ const configSchema = z.object({
   EMAIL_FROM: z.string().min(3).default('Learning Platform <no-reply@localhost>'),
   HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(730),
+  ADMIN_MFA_REQUIRED_ROLES: z.string().default('SUPER_ADMIN,ADMIN'),
+  /** `id:secret` pairs, comma-separated: the services allowed to call introspect/. */
+  INTROSPECTION_CREDENTIALS: csv,
   SERVICE_VERSION: z.string().default('1.0.0'),
   // OAuth is optional: a provider without both client id and secret answers 501, nothing else breaks.
   GOOGLE_CLIENT_ID: z.string().trim().optional(),
@@ -150,6 +153,13 @@ function toConfig(raw: z.infer<typeof configSchema>) {
       rejectCommon: raw.PASSWORD_REJECT_COMMON,
     },
     retention: { historyDays: raw.HISTORY_RETENTION_DAYS, auditDays: raw.AUDIT_RETENTION_DAYS },
+    adminMfaRequiredRoles: raw.ADMIN_MFA_REQUIRED_ROLES.split(',')
+      .map((role) => role.trim())
+      .filter(Boolean),
+    introspectionClients: raw.INTROSPECTION_CREDENTIALS.flatMap((pair) => {
+      const at = pair.indexOf(':');
+      return at > 0 ? [{ id: pair.slice(0, at), secret: pair.slice(at + 1) }] : [];
+    }),
     version: raw.SERVICE_VERSION,
     oauth: {
       redirectUris: raw.OAUTH_REDIRECT_URIS,

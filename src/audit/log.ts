@@ -19,6 +19,13 @@ export type AuditEvent =
   | 'mfa.disabled'
   | 'mfa.backup_codes_regenerated'
   | 'mfa.backup_code_used'
+  | 'admin.role_changed'
+  | 'admin.user_suspended'
+  | 'admin.user_unsuspended'
+  | 'admin.user_unlocked'
+  | 'admin.verification_resent'
+  | 'admin.sessions_revoked'
+  | 'admin.mfa_reset'
   | 'oauth.linked'
   | 'oauth.unlinked';
 

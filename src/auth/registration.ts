@@ -62,7 +62,7 @@ async function assertAvailable(scope: Scope, email: string, username: string): P
   if (byUsername.length > 0) throw new ApiError('username_taken', 'This username is already taken');
 }
 
-async function sendVerificationEmail(scope: Scope, user: User): Promise<void> {
+export async function sendVerificationEmail(scope: Scope, user: User): Promise<void> {
   const token = await issueOneTimeToken(scope.db, user.id, 'email_verification', scope.config.emailVerificationTtl);
   sendEmail(scope, user, 'verification', { username: user.username }, appLink(scope, '/verify-email', token));
 }

@@ -4,7 +4,14 @@ import { type Session, sessions, type User, users } from '../db/schema';
 import { randomToken, sha256 } from '../lib/crypto';
 import type { Scope } from '../scope';
 
-export type RevokeReason = 'logout' | 'revoked_by_user' | 'refresh_reuse' | 'password_changed' | 'password_reset';
+export type RevokeReason =
+  | 'logout'
+  | 'revoked_by_user'
+  | 'revoked_by_admin'
+  | 'suspended'
+  | 'refresh_reuse'
+  | 'password_changed'
+  | 'password_reset';
 
 /** Opens a session for a successful login; returns it with its first (plain) refresh token. */
 export async function openSession(

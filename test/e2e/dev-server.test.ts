@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,5 +130,15 @@ describe('npm start, then the HTTP API', () => {
     });
     expect(second.status).toBe(200);
     expect(second.body.user.mfa_enabled).toBe(true);
+
+    // The first SUPER_ADMIN, promoted from the shell as the README says, then the admin API.
+    const adminToken = second.body.access_token;
+    expect((await api('GET', 'admin/users/', undefined, adminToken)).status).toBe(403);
+    const promoted = spawnSync('npm', ['run', 'admin:promote', '--', email], { cwd: root, encoding: 'utf8' });
+    expect(promoted.status, promoted.stderr).toBe(0);
+    expect(promoted.stdout).toContain('is now SUPER_ADMIN');
+    const listed = await api('GET', `admin/users/?q=${encodeURIComponent(email)}`, undefined, adminToken);
+    expect(listed.status).toBe(200);
+    expect(listed.body.users[0]).toMatchObject({ email, role: 'SUPER_ADMIN' });
   });
 });

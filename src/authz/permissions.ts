@@ -1,0 +1,88 @@
+import { ROLES, type Role } from '../db/schema';
+
+export const PERMISSIONS = [
+  'users.read',
+  'users.change_role',
+  'users.suspend',
+  'users.unlock',
+  'users.resend_verification',
+  'users.revoke_sessions',
+  'users.reset_mfa',
+  'audit.read',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const EVERYONE: readonly Role[] = ROLES;
+const NOT_ADMINS: readonly Role[] = ROLES.filter((role) => role !== 'SUPER_ADMIN' && role !== 'ADMIN');
+const STUDENTS: readonly Role[] = ['STUDENT', 'STUDENT_PREMIUM'];
+
+/**
+ * The one permission table: for each role, each permission it holds and the roles of the accounts
+ * it may exercise it on. A permission absent from a role's row is denied.
+ */
+export const GRANTS: Record<Role, Partial<Record<Permission, readonly Role[]>>> = {
+  SUPER_ADMIN: Object.fromEntries(PERMISSIONS.map((permission) => [permission, EVERYONE])),
+  ADMIN: {
+    ...Object.fromEntries(PERMISSIONS.map((permission) => [permission, NOT_ADMINS])),
+    'users.read': EVERYONE,
+    'audit.read': EVERYONE,
+  },
+  SUPPORT: {
+    'users.read': EVERYONE,
+    'users.unlock': NOT_ADMINS,
+    'users.resend_verification': NOT_ADMINS,
+    'users.revoke_sessions': NOT_ADMINS,
+    'users.reset_mfa': NOT_ADMINS,
+  },
+  MODERATOR: {
+    'users.read': EVERYONE,
+    'users.suspend': STUDENTS,
+  },
+  INSTRUCTOR: {},
+  STUDENT: {},
+  STUDENT_PREMIUM: {},
+  TEACHING_ASSISTANT: {},
+  CONTENT_REVIEWER: {},
+};
+
+/** Roles each role may hand out through `users.change_role`. */
+export const GRANTABLE_ROLES: Record<Role, readonly Role[]> = {
+  SUPER_ADMIN: EVERYONE,
+  ADMIN: NOT_ADMINS,
+  SUPPORT: [],
+  MODERATOR: [],
+  INSTRUCTOR: [],
+  STUDENT: [],
+  STUDENT_PREMIUM: [],
+  TEACHING_ASSISTANT: [],
+  CONTENT_REVIEWER: [],
+};
+
+export function holds(role: Role, permission: Permission): boolean {
+  return GRANTS[role][permission] !== undefined;
+}
+
+export type TargetDecision =
+  | { allowed: true }
+  | { allowed: false; reason: 'no_permission' | 'protected_target' | 'self' | 'role_not_grantable' };
+
+/**
+ * May `actor` exercise `permission` on `target`? Nobody changes their own role or suspends
+ * themselves (an admin must not lock themselves out, nor promote themselves).
+ */
+export function mayActOn(
+  actor: { id: string; role: Role },
+  permission: Permission,
+  target: { id: string; role: Role },
+  newRole?: Role,
+): TargetDecision {
+  const targets = GRANTS[actor.role][permission];
+  if (!targets) return { allowed: false, reason: 'no_permission' };
+  if ((permission === 'users.change_role' || permission === 'users.suspend') && actor.id === target.id) {
+    return { allowed: false, reason: 'self' };
+  }
+  if (!targets.includes(target.role)) return { allowed: false, reason: 'protected_target' };
+  if (newRole && !GRANTABLE_ROLES[actor.role].includes(newRole))
+    return { allowed: false, reason: 'role_not_grantable' };
+  return { allowed: true };
+}
