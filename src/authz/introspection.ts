@@ -44,7 +44,7 @@ export async function introspect(scope: Scope, token: string) {
   const check = await verifyAccessToken(scope.config, token);
   if (!check.ok) return { active: false as const };
   const live = await findLiveSession(scope, check.claims.sid, check.claims.sub);
-  if (!live || !live.user.isActive || live.user.isSuspended) return { active: false as const };
+  if (!live?.user.isActive || live.user.isSuspended) return { active: false as const };
   return {
     active: true as const,
     token_type: 'access_token',
@@ -62,10 +62,9 @@ export async function introspect(scope: Scope, token: string) {
   };
 }
 
-export const introspectionRoutes = new Hono<AppEnv>().post('/', validate('json', introspectBody), async (c) => {
-  const scope = scopeOf(c);
-  const client = await authenticateClient(scope.config, c.req.header('Authorization'));
-  if (!client) {
+/** Only platform services may ask, and they are identified before the body is even read. */
+const requireServiceCredential: MiddlewareHandler<AppEnv> = async function requireServiceCredential(c, next) {
+  if (!(await authenticateClient(c.get('config'), c.req.header('Authorization')))) {
     throw new ApiError(
       'unauthorized',
       'Introspection needs a service credential (HTTP Basic)',
@@ -75,5 +74,12 @@ export const introspectionRoutes = new Hono<AppEnv>().post('/', validate('json',
       },
     );
   }
-  return c.json(await introspect(scope, c.req.valid('json').token));
-});
+  await next();
+};
+
+export const introspectionRoutes = new Hono<AppEnv>().post(
+  '/',
+  requireServiceCredential,
+  validate('json', introspectBody),
+  async (c) => c.json(await introspect(scopeOf(c), c.req.valid('json').token)),
+);
