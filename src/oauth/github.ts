@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AuthorizationGrant, OAuthClient, OAuthProfile, ProviderHttp } from './provider';
-import { accessTokenFrom } from './token-response';
+import { exchangeCode } from './token-response';
 
 export interface GitHubSettings {
   clientId: string;
@@ -34,24 +34,12 @@ export function githubClient(settings: GitHubSettings, http: ProviderHttp): OAut
   return {
     provider: 'GITHUB',
     async exchange(grant: AuthorizationGrant): Promise<OAuthProfile> {
-      const form = new URLSearchParams({
-        client_id: settings.clientId,
-        client_secret: settings.clientSecret,
-        code: grant.code,
-      });
-      if (grant.redirectUri) form.set('redirect_uri', grant.redirectUri);
-      if (grant.codeVerifier) form.set('code_verifier', grant.codeVerifier);
-      const accessToken = accessTokenFrom(
+      const accessToken = await exchangeCode(
         http,
-        await http.json('token', `${settings.oauthUrl}/login/oauth/access_token`, {
-          method: 'POST',
-          headers: {
-            'Content-Type': 'application/x-www-form-urlencoded',
-            Accept: 'application/json',
-            'User-Agent': settings.userAgent,
-          },
-          body: form,
-        }),
+        `${settings.oauthUrl}/login/oauth/access_token`,
+        grant,
+        { client_id: settings.clientId, client_secret: settings.clientSecret },
+        { 'User-Agent': settings.userAgent },
       );
 
       const [userAnswer, emailsAnswer] = await Promise.all([

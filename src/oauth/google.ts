@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AuthorizationGrant, OAuthClient, OAuthProfile, ProviderHttp } from './provider';
-import { accessTokenFrom } from './token-response';
+import { exchangeCode } from './token-response';
 
 export interface GoogleSettings {
   clientId: string;
@@ -21,22 +21,11 @@ export function googleClient(settings: GoogleSettings, http: ProviderHttp): OAut
   return {
     provider: 'GOOGLE',
     async exchange(grant: AuthorizationGrant): Promise<OAuthProfile> {
-      const form = new URLSearchParams({
+      const accessToken = await exchangeCode(http, settings.tokenUrl, grant, {
         grant_type: 'authorization_code',
-        code: grant.code,
         client_id: settings.clientId,
         client_secret: settings.clientSecret,
       });
-      if (grant.redirectUri) form.set('redirect_uri', grant.redirectUri);
-      if (grant.codeVerifier) form.set('code_verifier', grant.codeVerifier);
-      const accessToken = accessTokenFrom(
-        http,
-        await http.json('token', settings.tokenUrl, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-          body: form,
-        }),
-      );
 
       const answer = await http.json('userinfo', settings.userinfoUrl, {
         headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },

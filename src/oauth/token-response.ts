@@ -1,4 +1,4 @@
-import type { ProviderHttp } from './provider';
+import type { AuthorizationGrant, ProviderHttp } from './provider';
 import { providerError } from './provider';
 
 /**
@@ -22,4 +22,26 @@ export function accessTokenFrom(http: ProviderHttp, answer: { status: number; bo
     throw http.fail('token', { kind: 'bad_grant', status: answer.status, error });
   }
   throw http.fail('token', { kind: 'unavailable', reason: 'malformed_response', status: answer.status });
+}
+
+/**
+ * The authorization-code exchange (RFC 6749 §4.1.3) as a form post, with the SPA's PKCE verifier
+ * passed through when it used one. Returns the provider's access token.
+ */
+export async function exchangeCode(
+  http: ProviderHttp,
+  url: string,
+  grant: AuthorizationGrant,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<string> {
+  const form = new URLSearchParams({ ...fields, code: grant.code });
+  if (grant.redirectUri) form.set('redirect_uri', grant.redirectUri);
+  if (grant.codeVerifier) form.set('code_verifier', grant.codeVerifier);
+  const answer = await http.json('token', url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', ...headers },
+    body: form,
+  });
+  return accessTokenFrom(http, answer);
 }

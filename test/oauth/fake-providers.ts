@@ -1,68 +1,7 @@
-import { vi } from 'vitest';
+import { type Answer, type FakeNetwork, fakeNetwork, type SeenRequest } from '../helpers/fake-network';
 import { sql, uniqueEmail } from '../helpers/users';
 
-/**
- * Google and GitHub, faked at the fetch boundary only: the worker's own code (form encoding,
- * headers, timeouts, JSON parsing) runs for real. `fetchMock` is gone from `cloudflare:test` in
- * @cloudflare/vitest-plugin, so this stubs the global `fetch` the worker shares with the tests.
- */
-
-export interface SeenRequest {
-  method: string;
-  url: string;
-  headers: Headers;
-  form: URLSearchParams;
-}
-
-export type Answer =
-  | { status: number; body?: unknown; text?: string }
-  | { fail: 'network' }
-  /** Never answers; rejects only when the caller's AbortSignal fires. */
-  | { fail: 'hang' };
-type Handler = Answer | ((request: SeenRequest) => Answer);
-
-export function fakeNetwork() {
-  const routes = new Map<string, Handler>();
-  const seen: SeenRequest[] = [];
-
-  async function fakeFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-    const request = new Request(input, init);
-    const seenRequest: SeenRequest = {
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-      form: new URLSearchParams(await request.text()),
-    };
-    seen.push(seenRequest);
-    const handler = routes.get(`${request.method} ${request.url}`);
-    // Like undici's disableNetConnect(): nothing unplanned leaves the test.
-    if (!handler) throw new TypeError(`network access refused in tests: ${request.method} ${request.url}`);
-    const answer = typeof handler === 'function' ? handler(seenRequest) : handler;
-    if ('fail' in answer) {
-      if (answer.fail === 'network') throw new TypeError('fetch failed');
-      const signal = init?.signal;
-      return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
-    }
-    if (answer.text !== undefined) return new Response(answer.text, { status: answer.status });
-    return Response.json(answer.body ?? {}, { status: answer.status });
-  }
-
-  return {
-    seen,
-    on(method: 'GET' | 'POST', url: string, handler: Handler) {
-      routes.set(`${method} ${url}`, handler);
-    },
-    install() {
-      vi.stubGlobal('fetch', fakeFetch);
-    },
-    reset() {
-      routes.clear();
-      seen.length = 0;
-      vi.unstubAllGlobals();
-    },
-  };
-}
-export type FakeNetwork = ReturnType<typeof fakeNetwork>;
+export { fakeNetwork };
 
 export const GOOGLE_REDIRECT = 'http://localhost:3000/auth/callback/google';
 export const GITHUB_REDIRECT = 'http://localhost:3000/auth/callback/github';
