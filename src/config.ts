@@ -68,7 +68,6 @@ const configSchema = z.object({
   SCRYPT_LOG_N: z.coerce.number().int().min(1).max(20).default(14),
   SCRYPT_R: z.coerce.number().int().min(1).max(32).default(8),
   SCRYPT_P: z.coerce.number().int().min(1).max(16).default(5),
-  HASH_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(2),
   LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
   LOCKOUT_DURATION: seconds(30 * 60),
   RATE_LIMIT_LOGIN_IP: rateLimit('60/60'),
@@ -131,7 +130,6 @@ function toConfig(raw: z.infer<typeof configSchema>) {
     emailVerificationTtl: raw.EMAIL_VERIFICATION_TTL,
     passwordResetTtl: raw.PASSWORD_RESET_TTL,
     scrypt: { logN: raw.SCRYPT_LOG_N, r: raw.SCRYPT_R, p: raw.SCRYPT_P },
-    hashConcurrency: raw.HASH_CONCURRENCY,
     lockout: { threshold: raw.LOCKOUT_THRESHOLD, lockSeconds: raw.LOCKOUT_DURATION },
     rateLimits: {
       loginPerIp: raw.RATE_LIMIT_LOGIN_IP,

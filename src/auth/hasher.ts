@@ -3,11 +3,11 @@ import { PasswordHasher } from './password-hasher';
 
 const hashers = new WeakMap<Config, PasswordHasher>();
 
-/** The isolate's hasher for this configuration (one semaphore bounds all of its hashes). */
+/** The isolate's hasher for this configuration. */
 export function hasherFor(config: Config): PasswordHasher {
   let hasher = hashers.get(config);
   if (!hasher) {
-    hasher = new PasswordHasher(config.scrypt, config.hashConcurrency);
+    hasher = new PasswordHasher(config.scrypt);
     hashers.set(config, hasher);
   }
   return hasher;

@@ -1,4 +1,4 @@
-import { scryptAsync } from '@noble/hashes/scrypt.js';
+import { scrypt } from '@noble/hashes/scrypt.js';
 import { base64url, fromBase64url, randomBytes, timingSafeEqual } from '../lib/crypto';
 
 export interface ScryptParams {
@@ -11,61 +11,31 @@ const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
 const FORMAT = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/;
 
-/** Limits how many scrypt computations run at once in this isolate (each holds 128·r·N bytes). */
-export class Semaphore {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  constructor(private readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
-    try {
-      return await task();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
-}
-
-const semaphores = new Map<number, Semaphore>();
-function semaphoreFor(limit: number): Semaphore {
-  let semaphore = semaphores.get(limit);
-  if (!semaphore) {
-    semaphore = new Semaphore(limit);
-    semaphores.set(limit, semaphore);
-  }
-  return semaphore;
-}
-
 export interface PasswordVerdict {
   valid: boolean;
   /** The stored hash used other parameters than the configured ones and should be replaced. */
   needsRehash: boolean;
 }
 
-/** scrypt (@noble/hashes) behind a self-describing `$scrypt$ln=..,r=..,p=..$salt$hash` string. */
+/**
+ * scrypt (@noble/hashes) behind a self-describing `$scrypt$ln=..,r=..,p=..$salt$hash` string.
+ *
+ * The synchronous `scrypt`, not `scryptAsync`: the async one yields by reading the clock, and in
+ * production workerd the clock stands still during CPU work, so it never yields there and only
+ * costs ~20-60% more CPU (bench/RESULTS.md). Being synchronous, at most one hash runs per isolate
+ * at any time: its 128·r·N bytes (16 MiB at the default) are the whole memory cost.
+ */
 export class PasswordHasher {
-  private readonly semaphore: Semaphore;
+  constructor(private readonly params: ScryptParams) {}
 
-  constructor(
-    private readonly params: ScryptParams,
-    concurrency: number,
-  ) {
-    this.semaphore = semaphoreFor(concurrency);
-  }
-
-  private derive(password: string, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array> {
-    return this.semaphore.run(() =>
-      scryptAsync(password.normalize('NFKC'), salt, {
-        N: 2 ** params.logN,
-        r: params.r,
-        p: params.p,
-        dkLen: KEY_LENGTH,
-        maxmem: 2 ** params.logN * params.r * 128 * 2,
-      }),
-    );
+  private async derive(password: string, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array> {
+    return scrypt(password.normalize('NFKC'), salt, {
+      N: 2 ** params.logN,
+      r: params.r,
+      p: params.p,
+      dkLen: KEY_LENGTH,
+      maxmem: 2 ** params.logN * params.r * 128 * 2,
+    });
   }
 
   async hash(password: string): Promise<string> {
