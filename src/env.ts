@@ -16,5 +16,6 @@ export interface AppEnv {
     auth: import('./auth/require-auth').AuthContext;
     client: import('./lib/client-info').ClientInfo;
     problemCode: string | undefined;
+    scope: import('./scope').Scope;
   };
 }

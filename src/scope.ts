@@ -15,9 +15,12 @@ export interface Scope {
   defer: (work: Promise<unknown>) => void;
 }
 
+/** The request's scope, built once per request (middleware and handler share it). */
 export function scopeOf(c: Context<AppEnv>): Scope {
+  const existing = c.get('scope');
+  if (existing) return existing;
   const requestId = c.get('requestId');
-  return {
+  const scope: Scope = {
     env: c.env,
     db: openDatabase(c.env.DB),
     config: c.get('config'),
@@ -37,4 +40,6 @@ export function scopeOf(c: Context<AppEnv>): Scope {
         ),
       ),
   };
+  c.set('scope', scope);
+  return scope;
 }

@@ -35,8 +35,13 @@ export async function checkCredentials(scope: Scope, email: string, password: st
   const verdict = await hasher.verify(password, user.passwordHash);
   if (!verdict.valid) return { ok: false, reason: 'wrong_password', user };
   if (verdict.needsRehash) {
-    const rehashed = await hasher.hash(password);
-    scope.defer(scope.db.update(users).set({ passwordHash: rehashed }).where(eq(users.id, user.id)));
+    // After the response: the upgrade costs a second hash that the user should not wait for.
+    scope.defer(
+      (async () => {
+        const rehashed = await hasher.hash(password);
+        await scope.db.update(users).set({ passwordHash: rehashed }).where(eq(users.id, user.id));
+      })(),
+    );
   }
   return { ok: true, user };
 }
@@ -48,8 +53,11 @@ export async function checkCredentials(scope: Scope, email: string, password: st
  */
 export async function signInWithPassword(scope: Scope, email: string, password: string): Promise<User> {
   const normalised = normaliseEmail(email);
-  const { result, lockedUntil } = await underLockout(scope, normalised, () =>
-    checkCredentials(scope, normalised, password),
+  const { result, lockedUntil } = await underLockout(
+    scope,
+    normalised,
+    () => checkCredentials(scope, normalised, password),
+    (check) => (!check.ok ? 'failure' : check.user.mfaEnabled ? 'abandoned' : 'success'),
   ).catch(async (error: unknown) => {
     if (error instanceof ApiError && error.code === 'account_locked') {
       const user = await findUserByEmail(scope.db, normalised);

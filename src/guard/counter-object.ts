@@ -109,8 +109,9 @@ export class GuardCounter extends DurableObject {
   }
 
   /**
-   * Settles a reserved check. `abandoned` (the check itself crashed) only frees the reservation:
-   * an outage must not lock accounts. Returns the state after it and whether this locked the account.
+   * Settles a reserved check. `abandoned` only frees the reservation: for a check that crashed (an
+   * outage must not lock accounts) and for a right password that still awaits its MFA code (only the
+   * full sign-in may clear the failures, or a password holder could reset them between guesses). Returns the state after it and whether this locked the account.
    */
   async settleAttempt(
     policy: LockoutPolicy,

@@ -129,6 +129,7 @@ export async function underLockout<T extends { ok: boolean }>(
   scope: Scope,
   email: string,
   check: () => Promise<T>,
+  outcomeOf: (result: T) => AttemptOutcome = (result) => (result.ok ? 'success' : 'failure'),
 ): Promise<{ result: T; lockedUntil: number | null }> {
   await reserveCredentialCheck(scope, email);
   let result: T;
@@ -138,7 +139,7 @@ export async function underLockout<T extends { ok: boolean }>(
     await settleCredentialCheck(scope, email, 'abandoned').catch(() => undefined);
     throw error;
   }
-  const lockedUntil = await settleCredentialCheck(scope, email, result.ok ? 'success' : 'failure');
+  const lockedUntil = await settleCredentialCheck(scope, email, outcomeOf(result));
   return { result, lockedUntil };
 }
 

@@ -295,6 +295,33 @@ describe('login with MFA', () => {
     await problem(await post('login', { email: user.email, password: PASSWORD }), 423, 'account_locked');
   });
 
+  it('a right password does not clear the failures of wrong codes: only a full sign-in does', async () => {
+    const user = await userWithMfa();
+    advance(60_000);
+    for (let i = 0; i < 4; i++) {
+      await problem(
+        await post('login/mfa', { mfa_token: await mfaToken(user.email), mfa_code: '000000' }),
+        401,
+        'invalid_mfa_code',
+      );
+    }
+    const token = await mfaToken(user.email); // a right password, then a fifth wrong code
+    await problem(await post('login/mfa', { mfa_token: token, mfa_code: '000000' }), 401, 'invalid_mfa_code');
+    await problem(await post('login', { email: user.email, password: PASSWORD }), 423, 'account_locked');
+  });
+
+  it('a full sign-in with the code clears earlier failures', async () => {
+    const user = await userWithMfa();
+    advance(60_000);
+    for (let i = 0; i < 4; i++) await post('login', { email: user.email, password: 'Wrong-Password1!' });
+    expect(
+      (await post('login/mfa', { mfa_token: await mfaToken(user.email), mfa_code: codeAt(user.secret, Date.now()) }))
+        .status,
+    ).toBe(200);
+    for (let i = 0; i < 4; i++) await post('login', { email: user.email, password: 'Wrong-Password1!' });
+    await problem(await post('login', { email: user.email, password: PASSWORD }), 428, 'mfa_required');
+  });
+
   it('rate limits MFA codes per account', async () => {
     const user = await userWithMfa();
     const env = { RATE_LIMIT_MFA_ACCOUNT: '2/300' };
