@@ -228,10 +228,10 @@ export function sessionsSql({ perUser, now = Date.now() }) {
 ${p.sql}
 WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${OTHER_USERS} * ${perUser}),
   picked AS (SELECT n, (n * 2654435761) % 4294967296 AS h FROM seq)
-INSERT INTO sessions (id, user_id, refresh_token_hash, previous_refresh_token_hash, remember_me, created_at, last_used_at,
+INSERT INTO sessions (id, user_id, refresh_token_hash, remember_me, created_at, last_used_at,
   expires_at, revoked_at, revoked_reason, ip_address, user_agent, device, browser, os, country, city, region, latitude,
   longitude, timezone)
-SELECT ${UUID}, u.id, lower(hex(randomblob(32))), NULL, (h % 4 = 0),
+SELECT ${UUID}, u.id, lower(hex(randomblob(32))), (h % 4 = 0),
   ${now} - h % ${20 * DAY_MS}, ${now} - h % ${DAY_MS},
   ${now} - h % ${20 * DAY_MS} + CASE WHEN h % 4 = 0 THEN ${30 * DAY_MS} ELSE ${DAY_MS} END,
   CASE WHEN h % 10 = 1 THEN ${now} - h % ${DAY_MS} END, CASE WHEN h % 10 = 1 THEN 'logout' END,

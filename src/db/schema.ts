@@ -60,8 +60,6 @@ export const sessions = sqliteTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     /** SHA-256 of the live refresh token; the token itself is never stored. */
     refreshTokenHash: text('refresh_token_hash').notNull(),
-    /** SHA-256 of the token rotated away last: presenting it again is reuse. */
-    previousRefreshTokenHash: text('previous_refresh_token_hash'),
     rememberMe: flag('remember_me'),
     createdAt: timestamp('created_at').notNull(),
     lastUsedAt: timestamp('last_used_at').notNull(),
@@ -82,10 +80,25 @@ export const sessions = sqliteTable(
   },
   (t) => [
     uniqueIndex('sessions_refresh_token_hash_unique').on(t.refreshTokenHash),
-    index('sessions_previous_refresh_token_hash_idx').on(t.previousRefreshTokenHash),
     index('sessions_user_idx').on(t.userId, t.revokedAt, t.expiresAt),
     index('sessions_expires_idx').on(t.expiresAt),
   ],
+);
+
+/**
+ * Every refresh token a session rotated away (SHA-256 only): presenting any of them again is reuse
+ * of a stolen token, and revokes the session.
+ */
+export const retiredRefreshTokens = sqliteTable(
+  'retired_refresh_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    retiredAt: timestamp('retired_at').notNull(),
+  },
+  (t) => [index('retired_refresh_tokens_session_idx').on(t.sessionId)],
 );
 
 export const TOKEN_PURPOSES = ['email_verification', 'password_reset', 'mfa_login'] as const;

@@ -1,6 +1,6 @@
-import { and, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
 import { audit } from '../audit/log';
-import { type Session, sessions, type User, users } from '../db/schema';
+import { retiredRefreshTokens, type Session, sessions, type User, users } from '../db/schema';
 import { randomToken, sha256 } from '../lib/crypto';
 import type { Scope } from '../scope';
 
@@ -86,30 +86,50 @@ export function touchSession(scope: Scope, session: Session): void {
 /** The session a refresh token belongs (or belonged) to, for per-session rate limiting. */
 export async function sessionIdOfRefreshToken(scope: Scope, presented: string): Promise<string | null> {
   const hash = await sha256(presented);
-  const row = await scope.db.query.sessions.findFirst({
-    columns: { id: true },
-    where: or(eq(sessions.refreshTokenHash, hash), eq(sessions.previousRefreshTokenHash, hash)),
-  });
-  return row?.id ?? null;
+  const [live, retired] = await scope.db.batch([
+    scope.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.refreshTokenHash, hash)).limit(1),
+    scope.db
+      .select({ id: retiredRefreshTokens.sessionId })
+      .from(retiredRefreshTokens)
+      .where(eq(retiredRefreshTokens.tokenHash, hash))
+      .limit(1),
+  ]);
+  return live[0]?.id ?? retired[0]?.id ?? null;
 }
 
 export type RefreshResult =
   | { ok: true; session: Session; user: User; refreshToken: string }
-  | { ok: false; reason: 'unknown' | 'expired' | 'reused' | 'account_unavailable' };
+  | { ok: false; reason: 'unknown_or_expired' | 'reused' | 'account_unavailable' };
 
 /**
  * Rotates a refresh token in one conditional UPDATE: only the caller holding the live token gets
- * the row back. A token that was already rotated away is reuse: the whole session is revoked.
+ * the row back. Any token the session rotated away before, presented again, is reuse of a stolen
+ * token: the whole session is revoked.
  */
 export async function rotateRefreshToken(scope: Scope, presented: string): Promise<RefreshResult> {
   const now = new Date();
   const presentedHash = await sha256(presented);
   const nextToken = randomToken();
-  const [rotated] = await scope.db
-    .update(sessions)
-    .set({ refreshTokenHash: await sha256(nextToken), previousRefreshTokenHash: presentedHash, lastUsedAt: now })
-    .where(and(eq(sessions.refreshTokenHash, presentedHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
-    .returning();
+  const nextHash = await sha256(nextToken);
+  // One batch is one transaction: the old token is retired in the same instant it stops being live,
+  // so a parallel request with it is always seen as reuse, never as merely unknown.
+  const [[rotated]] = await scope.db.batch([
+    scope.db
+      .update(sessions)
+      .set({ refreshTokenHash: nextHash, lastUsedAt: now })
+      .where(and(eq(sessions.refreshTokenHash, presentedHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
+      .returning(),
+    scope.db.insert(retiredRefreshTokens).select(
+      scope.db
+        .select({
+          tokenHash: sql`${presentedHash}`.as('token_hash'),
+          sessionId: sessions.id,
+          retiredAt: sql`${now.getTime()}`.as('retired_at'),
+        })
+        .from(sessions)
+        .where(eq(sessions.refreshTokenHash, nextHash)),
+    ),
+  ]);
   if (rotated) {
     const user = await scope.db.query.users.findFirst({ where: eq(users.id, rotated.userId) });
     if (!user?.isActive || user.isSuspended) return { ok: false, reason: 'account_unavailable' };
@@ -118,17 +138,24 @@ export async function rotateRefreshToken(scope: Scope, presented: string): Promi
   const [reused] = await scope.db
     .update(sessions)
     .set({ revokedAt: now, revokedReason: 'refresh_reuse' })
-    .where(and(eq(sessions.previousRefreshTokenHash, presentedHash), isNull(sessions.revokedAt)))
+    .where(
+      and(
+        isNull(sessions.revokedAt),
+        inArray(
+          sessions.id,
+          scope.db
+            .select({ id: retiredRefreshTokens.sessionId })
+            .from(retiredRefreshTokens)
+            .where(eq(retiredRefreshTokens.tokenHash, presentedHash)),
+        ),
+      ),
+    )
     .returning({ id: sessions.id, userId: sessions.userId });
   if (reused) {
     audit(scope, 'session.refresh_reuse', { userId: reused.userId, details: { session_id: reused.id } });
     return { ok: false, reason: 'reused' };
   }
-  const expired = await scope.db.query.sessions.findFirst({
-    columns: { id: true },
-    where: eq(sessions.refreshTokenHash, presentedHash),
-  });
-  return { ok: false, reason: expired ? 'expired' : 'unknown' };
+  return { ok: false, reason: 'unknown_or_expired' };
 }
 
 /** Live sessions of a user, most recently used first. */
