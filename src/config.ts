@@ -199,6 +199,14 @@ export function loadConfig(env: Record<string, unknown>): Config {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
+  const appHost = new URL(result.data.APP_URL).hostname;
+  if (result.data.EMAIL_TRANSPORT === 'console' && !['localhost', '127.0.0.1', '[::1]'].includes(appHost)) {
+    // The console transport prints verification and reset links: in a deployed worker's logs they
+    // would be credentials anyone with log access could use.
+    throw new ConfigError(
+      'Invalid configuration: EMAIL_TRANSPORT=console is for local development (APP_URL on localhost) only',
+    );
+  }
   if (result.data.EMAIL_TRANSPORT === 'resend' && !result.data.RESEND_API_KEY) {
     throw new ConfigError('Invalid configuration: RESEND_API_KEY is required when EMAIL_TRANSPORT=resend');
   }

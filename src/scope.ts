@@ -3,6 +3,7 @@ import type { Config } from './config';
 import { type Database, openDatabase } from './db/client';
 import type { AppEnv, Env } from './env';
 import type { ClientInfo } from './lib/client-info';
+import { describeError } from './lib/describe-error';
 
 /** What a service needs from the request it serves, without depending on Hono. */
 export interface Scope {
@@ -34,7 +35,7 @@ export function scopeOf(c: Context<AppEnv>): Scope {
               level: 'error',
               msg: 'deferred work failed',
               request_id: requestId,
-              error: String(error),
+              error: describeError(error),
             }),
           ),
         ),

@@ -122,8 +122,35 @@ describe('HTTP conventions', () => {
     await problem(await post('login', 'text'), 400, 'validation_failed');
   });
 
+  it('refuses the console email transport outside local development', async () => {
+    await problem(await get('health', { env: { APP_URL: 'https://learn.example.com' } }), 503, 'service_unavailable');
+    const resend = { APP_URL: 'https://learn.example.com', EMAIL_TRANSPORT: 'resend', RESEND_API_KEY: 'k' };
+    expect((await get('health', { env: resend })).status).toBe(200);
+  });
+
   it('answers 503 with a clear problem when configuration is missing', async () => {
     const response = await get('health', { env: { JWT_PRIVATE_KEY: undefined } });
     await problem(response, 503, 'service_unavailable');
+  });
+});
+
+describe('a database outage', () => {
+  it('answers 503 service_unavailable and logs no query parameter', async () => {
+    const { captureConsole } = await import('./helpers/mail');
+    const logs = captureConsole();
+    const failing = {
+      prepare: () => {
+        throw new Error('D1_ERROR: Network connection lost.');
+      },
+      batch: () => Promise.reject(new Error('D1_ERROR: Network connection lost.')),
+    };
+    const email = 'outage.victim@example.com';
+    const response = await post('login', { email, password: 'Some-Password1!' }, { env: { DB: failing } });
+    const joined = logs.lines.join('\n');
+    expect(response.status, joined).toBe(503);
+    await problem(response, 503, 'service_unavailable');
+    expect(joined, joined).toContain('D1_ERROR: Network connection lost.');
+    expect(joined).not.toContain('Some-Password1!');
+    expect(joined).not.toContain('params:');
   });
 });

@@ -4,7 +4,7 @@ import { type Session, type User, users } from '../db/schema';
 import { sendEmail } from '../email/mailer';
 import { emailTime } from '../email/templates';
 import { ApiError } from '../errors';
-import { consumeRateLimit, underLockout } from '../guard/guard';
+import { consumeRateLimit } from '../guard/guard';
 import {
   type LoginFailureReason,
   recordLoginAttempt,
@@ -15,6 +15,7 @@ import type { Scope } from '../scope';
 import { openSession, rotateRefreshToken, sessionIdOfRefreshToken } from '../sessions/sessions';
 import { findUserByEmail, normaliseEmail, toPublicUser } from '../users/users';
 import { signAccessToken } from './access-token';
+import { checkUnderLockout } from './credential-check';
 import { hasherFor } from './hasher';
 
 export type CredentialCheck =
@@ -53,12 +54,10 @@ export async function checkCredentials(scope: Scope, email: string, password: st
  */
 export async function signInWithPassword(scope: Scope, email: string, password: string): Promise<User> {
   const normalised = normaliseEmail(email);
-  const { result, lockedUntil } = await underLockout(
-    scope,
-    normalised,
-    () => checkCredentials(scope, normalised, password),
-    (check) => (!check.ok ? 'failure' : check.user.mfaEnabled ? 'abandoned' : 'success'),
-  ).catch(async (error: unknown) => {
+  const result = await checkUnderLockout(scope, normalised, () => checkCredentials(scope, normalised, password), {
+    ownerOf: (check) => check.user,
+    outcomeOf: (check) => (!check.ok ? 'failure' : check.user.mfaEnabled ? 'abandoned' : 'success'),
+  }).catch(async (error: unknown) => {
     if (error instanceof ApiError && error.code === 'account_locked') {
       const user = await findUserByEmail(scope.db, normalised);
       recordLoginAttempt(scope, {
@@ -71,7 +70,6 @@ export async function signInWithPassword(scope: Scope, email: string, password: 
     }
     throw error;
   });
-  if (lockedUntil) onAccountLocked(scope, result.user, normalised, lockedUntil);
   if (!result.ok) {
     audit(scope, 'login.failed', { userId: result.user?.id, details: { reason: result.reason, email: normalised } });
     recordLoginAttempt(scope, {
@@ -85,19 +83,6 @@ export async function signInWithPassword(scope: Scope, email: string, password: 
   }
   assertMaySignIn(scope, result.user, 'password');
   return result.user;
-}
-
-export function onAccountLocked(scope: Scope, user: User | undefined, email: string, lockedUntil: number): void {
-  audit(scope, 'account.locked', {
-    userId: user?.id,
-    details: { email, locked_until: new Date(lockedUntil).toISOString() },
-  });
-  if (user) {
-    sendEmail(scope, user, 'account_locked', {
-      username: user.username,
-      until: emailTime(lockedUntil),
-    });
-  }
 }
 
 /** The account states that forbid signing in even with the right credentials (recorded in history). */

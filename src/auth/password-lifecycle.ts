@@ -4,10 +4,11 @@ import { type User, users } from '../db/schema';
 import { appLink, sendEmail } from '../email/mailer';
 import { emailTime } from '../email/templates';
 import { ApiError, validationError } from '../errors';
-import { clearLockout, underLockout } from '../guard/guard';
+import { clearLockout } from '../guard/guard';
 import type { Scope } from '../scope';
 import { revokeUserSessions } from '../sessions/sessions';
 import { findUserByEmail, findUserById, normaliseEmail } from '../users/users';
+import { assertCurrentPassword } from './credential-check';
 import { hasherFor } from './hasher';
 import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens';
 import { checkNewPassword } from './password-policy';
@@ -76,12 +77,8 @@ export async function changePassword(
   if (input.new_password.normalize('NFKC') === input.current_password.normalize('NFKC')) {
     throw validationError([{ field: 'new_password', message: 'The new password must differ from the current one' }]);
   }
-  const hasher = hasherFor(scope.config);
-  const { result } = await underLockout(scope, user.email, async () => ({
-    ok: user.passwordHash ? (await hasher.verify(input.current_password, user.passwordHash)).valid : false,
-  }));
-  if (!result.ok) throw new ApiError('invalid_password', 'The current password is incorrect');
-  const passwordHash = await hasher.hash(input.new_password);
+  await assertCurrentPassword(scope, user, input.current_password, 'The current password is incorrect');
+  const passwordHash = await hasherFor(scope.config).hash(input.new_password);
   await scope.db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id));
   const revoked = await revokeUserSessions(scope, user.id, 'password_changed', currentSessionId);
   audit(scope, 'password.changed', { userId: user.id, details: { sessions_revoked: revoked } });

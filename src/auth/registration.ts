@@ -74,8 +74,11 @@ export async function verifyEmail(scope: Scope, token: string): Promise<void> {
   audit(scope, 'user.email_verified', { userId });
 }
 
-/** Sends a new link when the account exists and is unverified; the caller answers the same either way. */
+/**
+ * Sends a new link when the account exists and is unverified. The caller answers the same either
+ * way, and in the same time: the token is written after the response, not before it.
+ */
 export async function resendVerification(scope: Scope, email: string): Promise<void> {
   const user = await findUserByEmail(scope.db, email);
-  if (user && !user.isEmailVerified) await sendVerificationEmail(scope, user);
+  if (user && !user.isEmailVerified) scope.defer(sendVerificationEmail(scope, user));
 }

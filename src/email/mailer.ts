@@ -1,3 +1,4 @@
+import { describeError } from '../lib/describe-error';
 import type { Scope } from '../scope';
 import { type Locale, renderEmail, type TemplateName } from './templates';
 import { transportFor } from './transport';
@@ -24,7 +25,7 @@ export function sendEmail(
           transport: transport.name,
           template,
           request_id: scope.requestId,
-          error: String(error),
+          error: describeError(error),
         }),
       );
     }),

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Config } from '../config';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
+import { describeError } from '../lib/describe-error';
 import type { Scope } from '../scope';
 import { normaliseEmail } from '../users/users';
 import type { AttemptOutcome, AttemptReservation, GuardCounter, RateDecision } from './counter-object';
@@ -20,7 +21,7 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    console.error(JSON.stringify({ level: 'error', msg: 'guard counter unreachable', error: String(error) }));
+    console.error(JSON.stringify({ level: 'error', msg: 'guard counter unreachable', error: describeError(error) }));
     throw new ApiError('service_unavailable', 'Abuse protection is temporarily unavailable; try again shortly');
   }
 }

@@ -3,10 +3,13 @@ import { HTTPException } from 'hono/http-exception';
 import { ConfigError } from '../config';
 import type { AppEnv } from '../env';
 import { ApiError, problemResponse } from '../errors';
+import { describeError, isDatabaseFailure } from '../lib/describe-error';
 
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof ConfigError) return new ApiError('service_unavailable', 'The service is misconfigured');
+  if (isDatabaseFailure(error))
+    return new ApiError('service_unavailable', 'The database is unavailable; try again shortly');
   if (error instanceof HTTPException && error.status === 400) return new ApiError('malformed_json', error.message);
   return new ApiError('internal_error', 'An unexpected error occurred');
 }
@@ -21,7 +24,7 @@ export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
         level: 'error',
         msg: 'request failed',
         request_id: c.get('requestId'),
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        error: describeError(error),
       }),
     );
   }

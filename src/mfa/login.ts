@@ -1,10 +1,11 @@
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { audit } from '../audit/log';
-import { assertMaySignIn, onAccountLocked, signInWithPassword } from '../auth/login';
+import { checkUnderLockout } from '../auth/credential-check';
+import { assertMaySignIn, signInWithPassword } from '../auth/login';
 import { consumeOneTimeToken } from '../auth/one-time-tokens';
 import { oneTimeTokens, type User } from '../db/schema';
 import { ApiError } from '../errors';
-import { consumeRateLimit, underLockout } from '../guard/guard';
+import { consumeRateLimit } from '../guard/guard';
 import { recordLoginAttempt } from '../history/record';
 import { sha256 } from '../lib/crypto';
 import type { Scope } from '../scope';
@@ -47,10 +48,9 @@ export async function signInWithMfa(scope: Scope, input: MfaLoginInput): Promise
   assertMaySignIn(scope, user, 'mfa');
   await consumeRateLimit(scope, 'mfaPerAccount', user.id);
 
-  const { result, lockedUntil } = await underLockout(scope, user.email, () =>
-    checkCode(scope, user, input.mfa_code, true),
-  );
-  if (lockedUntil) onAccountLocked(scope, user, user.email, lockedUntil);
+  const result = await checkUnderLockout(scope, user.email, () => checkCode(scope, user, input.mfa_code, true), {
+    ownerOf: () => user,
+  });
   if (!result.ok) {
     audit(scope, 'login.failed', { userId: user.id, details: { reason: `mfa_${result.reason}`, email: user.email } });
     recordLoginAttempt(scope, {

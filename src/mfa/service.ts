@@ -1,11 +1,10 @@
 import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import { audit } from '../audit/log';
-import { hasherFor } from '../auth/hasher';
+import { assertCurrentPassword, checkUnderLockout } from '../auth/credential-check';
 import { backupCodes, type User, users } from '../db/schema';
 import { sendEmail } from '../email/mailer';
 import { emailTime } from '../email/templates';
 import { ApiError } from '../errors';
-import { underLockout } from '../guard/guard';
 import type { Scope } from '../scope';
 import { consumeBackupCode, replaceBackupCodes } from './backup-codes';
 import { open, seal } from './secret-box';
@@ -61,7 +60,9 @@ export async function startMfaSetup(scope: Scope, user: User) {
 export async function confirmMfaSetup(scope: Scope, user: User, code: string): Promise<void> {
   if (user.mfaEnabled) throw new ApiError('mfa_already_enabled', 'MFA is already enabled');
   if (!user.mfaSecret) throw new ApiError('mfa_not_pending', 'Start with POST mfa/enable/ to get a secret');
-  const check = await checkCode(scope, user, code, false);
+  const check = await checkUnderLockout(scope, user.email, () => checkCode(scope, user, code, false), {
+    ownerOf: () => user,
+  });
   // 400, not 401: the caller is signed in, and a 401 would make the SPA refresh and retry.
   if (!check.ok) throw new ApiError('invalid_mfa_code', 'The code is wrong, expired or already used');
   await scope.db.update(users).set({ mfaEnabled: true, updatedAt: new Date() }).where(eq(users.id, user.id));
@@ -84,11 +85,7 @@ export async function removeMfa(scope: Scope, user: User, actorId: string): Prom
 
 export async function disableMfa(scope: Scope, user: User, password: string): Promise<void> {
   if (!user.mfaEnabled && !user.mfaSecret) throw new ApiError('mfa_not_enabled', 'MFA is not enabled');
-  const hasher = hasherFor(scope.config);
-  const { result } = await underLockout(scope, user.email, async () => ({
-    ok: user.passwordHash ? (await hasher.verify(password, user.passwordHash)).valid : false,
-  }));
-  if (!result.ok) throw new ApiError('invalid_password', 'The password is incorrect');
+  await assertCurrentPassword(scope, user, password, 'The password is incorrect');
   await removeMfa(scope, user, user.id);
 }
 

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { json, PASSWORD, post, problem } from '../helpers/api';
 import { captureConsole } from '../helpers/mail';
-import { registerVerified, sql, uniqueEmail } from '../helpers/users';
+import { registerVerified, signedInUser, sql, uniqueEmail } from '../helpers/users';
 
 const WRONG = 'Wrong-Password1!';
 const lockoutOf = (email: string) => env.GUARD.get(env.GUARD.idFromName(`lockout:${email}`)).lockoutState(Date.now());
@@ -116,6 +116,25 @@ describe('account lockout', () => {
       details: string;
     }>();
     expect(JSON.parse(row!.details)).toMatchObject({ email: user.email, locked_until: expect.any(String) });
+  });
+
+  it('counts wrong current passwords on password change, and says so when it locks', async () => {
+    const user = await signedInUser();
+    for (let i = 0; i < 5; i++) {
+      const body = {
+        current_password: WRONG,
+        new_password: 'Another-Secret8?',
+        new_password_confirm: 'Another-Secret8?',
+      };
+      await problem(await post('password/change', body, { token: user.access_token }), 400, 'invalid_password');
+    }
+    await problem(await post('login', { email: user.email, password: PASSWORD }), 423, 'account_locked');
+    expect(logs.lastEmailTo(user.email).subject).toBe('Your account has been locked');
+    const locked = await sql(
+      "SELECT count(*) AS n FROM audit_log WHERE event = 'account.locked' AND user_id = ?",
+      user.id,
+    ).first<{ n: number }>();
+    expect(locked?.n).toBe(1);
   });
 
   it('follows LOCKOUT_THRESHOLD and LOCKOUT_DURATION', async () => {

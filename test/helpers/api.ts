@@ -19,6 +19,9 @@ export interface CallOptions {
 const envCache = new Map<string, Record<string, unknown>>();
 function envWith(overrides?: Record<string, unknown>) {
   if (!overrides) return env;
+  // Only plain settings are shared between calls; bindings (objects) make a fresh environment.
+  if (Object.values(overrides).some((value) => typeof value === 'object' && value !== null))
+    return { ...env, ...overrides };
   const key = JSON.stringify(overrides);
   let merged = envCache.get(key);
   if (!merged) {
