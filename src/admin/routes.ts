@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { requireAuth } from '../auth/require-auth';
+import { emptyBody } from '../auth/schemas';
 import { requirePermission } from '../authz/require-permission';
 import { ROLES } from '../db/schema';
 import type { AppEnv } from '../env';
@@ -45,7 +46,6 @@ const auditSearch = z.object({
 });
 const roleBody = z.strictObject({ role: z.enum(ROLES) });
 const suspendBody = z.strictObject({ reason: z.string().trim().max(500).optional() });
-const emptyBody = z.strictObject({});
 
 /** Loads the target named in the path for the handler (404 when unknown). */
 const target = (c: Context<AppEnv>) => loadTarget(scopeOf(c), c.req.param('id') ?? '');

@@ -5,6 +5,7 @@ import { mayActOn, type Permission, type TargetDecision } from '../authz/permiss
 import { loginHistory, oauthAccounts, type Role, type User, users } from '../db/schema';
 import { ApiError } from '../errors';
 import { clearLockout, lockoutStatus } from '../guard/guard';
+import { locationOf } from '../lib/client-info';
 import { removeMfa } from '../mfa/service';
 import type { Scope } from '../scope';
 import { listLiveSessions, revokeUserSessions, toSessionView } from '../sessions/sessions';
@@ -59,7 +60,7 @@ export async function userDetails(scope: Scope, actor: User, target: User) {
       failure_reason: row.failureReason,
       method: row.method,
       ip_address: row.ipAddress,
-      location: [row.city, row.country].filter(Boolean).join(', ') || null,
+      location: locationOf(row.city, row.country),
       device: row.device,
       browser: row.browser,
       suspicious: row.suspicious,

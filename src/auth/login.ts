@@ -1,8 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { audit } from '../audit/log';
 import { type Session, type User, users } from '../db/schema';
-import { sendEmail } from '../email/mailer';
-import { emailTime } from '../email/templates';
 import { ApiError } from '../errors';
 import { consumeRateLimit } from '../guard/guard';
 import {

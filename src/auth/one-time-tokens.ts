@@ -55,3 +55,22 @@ export async function consumeOneTimeToken(
     .returning({ userId: oneTimeTokens.userId });
   return row?.userId ?? null;
 }
+
+/** The owner of a live (unused, unexpired) token, without consuming it. */
+export async function ownerOfOneTimeToken(
+  db: Database,
+  token: string,
+  purpose: TokenPurpose,
+  now = new Date(),
+): Promise<string | null> {
+  const row = await db.query.oneTimeTokens.findFirst({
+    columns: { userId: true },
+    where: and(
+      eq(oneTimeTokens.tokenHash, await sha256(token)),
+      eq(oneTimeTokens.purpose, purpose),
+      isNull(oneTimeTokens.usedAt),
+      gt(oneTimeTokens.expiresAt, now),
+    ),
+  });
+  return row?.userId ?? null;
+}

@@ -52,10 +52,38 @@ const mfaCode = z
   .trim()
   .regex(/^(\d{6}|\d{4}-?\d{4})$/, 'Must be a 6-digit code or a backup code like 1234-5678');
 
-export const mfaLoginBody = z.union([
-  z.strictObject({ mfa_token: opaqueToken, mfa_code: mfaCode, remember_me: z.boolean().default(false) }),
-  z.strictObject({ email, password, mfa_code: mfaCode, remember_me: z.boolean().default(false) }),
-]);
+/**
+ * Either the `mfa_token` of the 428 answer or, as in the seed, email and password again. One object
+ * (not a union) so that a 400 names the missing or unknown fields.
+ */
+export const mfaLoginBody = z
+  .strictObject({
+    mfa_token: opaqueToken.optional(),
+    email: email.optional(),
+    password: password.optional(),
+    mfa_code: mfaCode,
+    remember_me: z.boolean().default(false),
+  })
+  .superRefine((body, ctx) => {
+    if (body.mfa_token) {
+      if (body.email || body.password) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mfa_token'],
+          message: 'Send mfa_token or email and password, not both',
+        });
+      }
+      return;
+    }
+    for (const field of ['email', 'password'] as const) {
+      if (!body[field]) ctx.addIssue({ code: 'custom', path: [field], message: 'Required when no mfa_token is sent' });
+    }
+  })
+  .transform(({ mfa_token, email, password, mfa_code, remember_me }) =>
+    mfa_token
+      ? { mfa_token, mfa_code, remember_me }
+      : { email: email as string, password: password as string, mfa_code, remember_me },
+  );
 export const mfaVerifyBody = z.strictObject({
   code: z
     .string()

@@ -62,7 +62,7 @@ export async function introspect(scope: Scope, token: string) {
   };
 }
 
-/** Only platform services may ask, and they are identified before the body is even read. */
+/** Only platform services may ask: the credential is checked before the body is validated or used. */
 const requireServiceCredential: MiddlewareHandler<AppEnv> = async function requireServiceCredential(c, next) {
   if (!(await authenticateClient(c.get('config'), c.req.header('Authorization')))) {
     throw new ApiError(

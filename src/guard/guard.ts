@@ -69,7 +69,23 @@ export function rateLimit(rule: RateRule, subjectOf: (c: Context<AppEnv>) => str
   };
 }
 
-export const byClientIp = (c: Context<AppEnv>) => c.get('client').ip;
+/**
+ * The rate-limit subject of an address. An IPv6 client usually holds a whole /64 and can rotate
+ * within it at will, so IPv6 addresses count per /64; IPv4 addresses count one by one.
+ */
+export function ipSubject(ip: string | null): string | null {
+  if (!ip?.includes(':')) return ip;
+  const [head = '', tail] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
+export const byClientIp = (c: Context<AppEnv>) => ipSubject(c.get('client').ip);
 
 /** The normalised `email` of an already validated JSON body. */
 export const byBodyEmail = (c: Context<AppEnv>) => {

@@ -1,6 +1,7 @@
 import { and, count, desc, eq, gte, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { loginHistory } from '../db/schema';
+import { locationOf } from '../lib/client-info';
 
 type HistoryOptions = { limit: number; successOnly: boolean };
 
@@ -21,7 +22,7 @@ export async function loginHistoryOf(db: Database, userId: string, options: Hist
     success: row.success,
     failure_reason: row.failureReason,
     ip_address: row.ipAddress,
-    location: [row.city, row.country].filter(Boolean).join(', ') || null,
+    location: locationOf(row.city, row.country),
     country: row.country,
     city: row.city,
     device: row.device,

@@ -35,6 +35,11 @@ function coordinate(value: unknown): number | null {
   return Number.isFinite(parsed) ? parsed : null;
 }
 
+/** "Paris, France", "France", or null: how every API answer shows a place. */
+export function locationOf(city: string | null, country: string | null): string | null {
+  return [city, country].filter(Boolean).join(', ') || null;
+}
+
 export function countryName(code: string | null): string | null {
   if (!code || !/^[A-Z]{2}$/i.test(code) || code.toUpperCase() === 'XX' || code.toUpperCase() === 'T1') {
     return null;
@@ -79,6 +84,6 @@ export function readClientInfo(request: Request): ClientInfo {
     latitude: coordinate(geo.latitude),
     longitude: coordinate(geo.longitude),
     timezone: text(geo.timezone),
-    location: [city, country].filter(Boolean).join(', ') || null,
+    location: locationOf(city, country),
   };
 }

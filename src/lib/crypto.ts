@@ -33,3 +33,24 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
   return diff === 0;
 }
+
+/** Decimal digits from the CSPRNG without modulo bias (bytes of 250 and above are redrawn). */
+export function randomDigits(count: number): string {
+  let digits = '';
+  while (digits.length < count) {
+    for (const byte of crypto.getRandomValues(new Uint8Array(count))) {
+      if (byte < 250 && digits.length < count) digits += String(byte % 10);
+    }
+  }
+  return digits;
+}
+
+/** Imports a base64-encoded secret from configuration as a WebCrypto key. */
+export function importBase64Key(
+  base64: string,
+  algorithm: 'AES-GCM' | { name: 'HMAC'; hash: 'SHA-256' },
+  usages: Array<'encrypt' | 'decrypt' | 'sign'>,
+): Promise<CryptoKey> {
+  const raw = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
+  return crypto.subtle.importKey('raw', raw, algorithm, false, usages);
+}

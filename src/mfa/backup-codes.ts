@@ -1,19 +1,10 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { backupCodes } from '../db/schema';
-import { base64url } from '../lib/crypto';
+import { base64url, importBase64Key, randomDigits } from '../lib/crypto';
 
 export const BACKUP_CODE_COUNT = 8;
 const BACKUP_CODE = /^(\d{4})-?(\d{4})$/;
-
-function randomDigits(count: number): string {
-  let digits = '';
-  while (digits.length < count) {
-    const [value = 255] = crypto.getRandomValues(new Uint8Array(1));
-    if (value < 250) digits += String(value % 10); // 250 = 25 × 10: no modulo bias
-  }
-  return digits;
-}
 
 /** `1234-5678`: eight digits from the CSPRNG. */
 export function newBackupCode(): string {
@@ -34,8 +25,7 @@ const hmacKeys = new Map<string, Promise<CryptoKey>>();
 async function hashBackupCode(pepper: string, userId: string, code: string): Promise<string> {
   let key = hmacKeys.get(pepper);
   if (!key) {
-    const raw = Uint8Array.from(atob(pepper), (char) => char.charCodeAt(0));
-    key = crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    key = importBase64Key(pepper, { name: 'HMAC', hash: 'SHA-256' }, ['sign']);
     hmacKeys.set(pepper, key);
   }
   const normalised = code.trim().replace('-', '');

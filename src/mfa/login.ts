@@ -1,13 +1,11 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
 import { audit } from '../audit/log';
 import { checkUnderLockout } from '../auth/credential-check';
 import { assertMaySignIn, signInWithPassword } from '../auth/login';
-import { consumeOneTimeToken } from '../auth/one-time-tokens';
-import { oneTimeTokens, type User } from '../db/schema';
+import { consumeOneTimeToken, ownerOfOneTimeToken } from '../auth/one-time-tokens';
+import type { User } from '../db/schema';
 import { ApiError } from '../errors';
 import { consumeRateLimit } from '../guard/guard';
 import { recordLoginAttempt } from '../history/record';
-import { sha256 } from '../lib/crypto';
 import type { Scope } from '../scope';
 import { findUserById } from '../users/users';
 import { checkCode } from './service';
@@ -20,16 +18,8 @@ const invalidToken = () =>
   new ApiError('invalid_mfa_token', 'The MFA token is invalid, used or expired; sign in again');
 
 async function userOfMfaToken(scope: Scope, token: string): Promise<User> {
-  const row = await scope.db.query.oneTimeTokens.findFirst({
-    columns: { userId: true },
-    where: and(
-      eq(oneTimeTokens.tokenHash, await sha256(token)),
-      eq(oneTimeTokens.purpose, 'mfa_login'),
-      isNull(oneTimeTokens.usedAt),
-      gt(oneTimeTokens.expiresAt, new Date()),
-    ),
-  });
-  const user = row ? await findUserById(scope.db, row.userId) : undefined;
+  const userId = await ownerOfOneTimeToken(scope.db, token, 'mfa_login');
+  const user = userId ? await findUserById(scope.db, userId) : undefined;
   if (!user) throw invalidToken();
   return user;
 }

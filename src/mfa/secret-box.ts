@@ -1,4 +1,4 @@
-import { base64url, fromBase64url, randomBytes } from '../lib/crypto';
+import { base64url, fromBase64url, importBase64Key, randomBytes } from '../lib/crypto';
 
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
@@ -6,8 +6,7 @@ const keys = new Map<string, Promise<CryptoKey>>();
 function keyFrom(base64Key: string): Promise<CryptoKey> {
   let key = keys.get(base64Key);
   if (!key) {
-    const raw = Uint8Array.from(atob(base64Key), (char) => char.charCodeAt(0));
-    key = crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
+    key = importBase64Key(base64Key, 'AES-GCM', ['encrypt', 'decrypt']);
     keys.set(base64Key, key);
   }
   return key;

@@ -1,4 +1,3 @@
-import type { Config } from '../config';
 import type { OAuthProvider } from '../db/schema';
 import { ApiError } from '../errors';
 
@@ -104,5 +103,3 @@ export function assertConfigured<T>(provider: OAuthProvider, settings: T | null)
     `Sign-in with ${providerName(provider)} is not configured on this server`,
   );
 }
-
-export type OAuthSettings = Config['oauth'];

@@ -1,6 +1,7 @@
 import { inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { users } from '../db/schema';
+import { randomDigits } from '../lib/crypto';
 
 const MAX = 30;
 const FALLBACK = 'user';
@@ -20,11 +21,6 @@ export function usernameBase(hints: readonly string[]): string {
     if (cleaned.length >= 3) return cleaned;
   }
   return FALLBACK;
-}
-
-function randomDigits(length: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(length));
-  return Array.from(bytes, (byte) => String(byte % 10)).join('');
 }
 
 function withSuffix(base: string, suffix: string): string {

@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
 import { audit } from '../audit/log';
 import { retiredRefreshTokens, type Session, sessions, type User, users } from '../db/schema';
+import { locationOf } from '../lib/client-info';
 import { randomToken, sha256 } from '../lib/crypto';
 import type { Scope } from '../scope';
 
@@ -179,7 +180,7 @@ export function toSessionView(session: Session, currentSessionId: string) {
     device: session.device,
     browser: session.browser,
     os: session.os,
-    location: [session.city, session.country].filter(Boolean).join(', ') || null,
+    location: locationOf(session.city, session.country),
     current: session.id === currentSessionId,
   };
 }

@@ -33,8 +33,6 @@ export async function findUserById(db: Database, id: string): Promise<User | und
   return db.query.users.findFirst({ where: eq(users.id, id) });
 }
 
-export type PublicUser = ReturnType<typeof toPublicUser>;
-
 /** The user object of the seed's API. */
 export function toPublicUser(user: User) {
   return {

@@ -11,6 +11,7 @@ import {
 } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { call, get, json, post, problem } from '../helpers/api';
+import { fakeNetwork } from '../helpers/fake-network';
 import { signedInUser, sql } from '../helpers/users';
 
 const privateJwk = JSON.parse(env.JWT_PRIVATE_KEY as string) as JWK;
@@ -104,6 +105,8 @@ describe('access tokens', () => {
       'unknown session': await forge({ ...base, sid: crypto.randomUUID() }),
       "another user's session": await forge({ ...base, sub: crypto.randomUUID() }),
     };
+    const net = fakeNetwork();
+    net.install();
     for (const [name, token] of Object.entries(cases)) {
       const response = await get('me', { headers: token ? { Authorization: `Bearer ${token}` } : {} });
       const body = await problem(response, 401, 'unauthorized').catch((error) => {
@@ -111,6 +114,9 @@ describe('access tokens', () => {
       });
       expect(body.detail, name).toMatch(/access token/);
     }
+    // No key was ever fetched, whatever jku or kid the tokens named.
+    expect(net.seen).toEqual([]);
+    net.reset();
     // The genuine token still works: the cases above failed for their own reasons.
     expect((await get('me', { token: user.access_token })).status).toBe(200);
   });

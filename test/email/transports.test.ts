@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { json, PASSWORD, post } from '../helpers/api';
+import { PASSWORD, post } from '../helpers/api';
 import { fakeNetwork } from '../helpers/fake-network';
 import { captureConsole } from '../helpers/mail';
 import { uniqueEmail, usernameFor } from '../helpers/users';

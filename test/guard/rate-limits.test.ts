@@ -43,6 +43,16 @@ describe('rate limits', () => {
     expect(otherIp.status).toBe(401);
   });
 
+  it('counts IPv6 clients per /64, so rotating addresses within it does not escape', async () => {
+    const limits = { RATE_LIMIT_LOGIN_IP: '2/60' };
+    const attempt = (ip: string) =>
+      post('login', { email: uniqueEmail(), password: PASSWORD }, { env: limits, headers: { 'CF-Connecting-IP': ip } });
+    expect((await attempt('2001:db8:aa:1::1')).status).toBe(401);
+    expect((await attempt('2001:0db8:00aa:0001:ffff::2')).status).toBe(401);
+    await problem(await attempt('2001:db8:aa:1:1234:5678:9abc:def0'), 429, 'rate_limited');
+    expect((await attempt('2001:db8:aa:2::1')).status).toBe(401);
+  });
+
   it('refuses before any hashing: a rate-limited login leaves no failed attempt', async () => {
     const limits = { RATE_LIMIT_LOGIN_IP: '1/60' };
     const user = await registerVerified();
