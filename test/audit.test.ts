@@ -11,6 +11,8 @@ describe('audit log', () => {
     await post('login', { email: user.email, password: 'Wrong-Password1!' }, { headers });
     const session = await json(await post('login', { email: user.email, password: PASSWORD }, { headers }));
     const other = await json(await post('login', { email: user.email, password: PASSWORD }, { headers }));
+    const leaving = await json(await post('login', { email: user.email, password: PASSWORD }, { headers }));
+    expect((await post('logout', {}, { token: leaving.access_token, headers })).status).toBe(200);
     await del('sessions', { token: session.access_token, headers });
     const newPassword = 'Changed-Secret5!';
     await post(
@@ -25,7 +27,8 @@ describe('audit log', () => {
       { token: resetToken, new_password: PASSWORD, new_password_confirm: PASSWORD },
       { headers },
     );
-    await post('logout', {}, { token: session.access_token, headers });
+    // The reset ended the session that survived the password change.
+    expect((await get('me', { token: session.access_token })).status).toBe(401);
     expect((await get('me', { token: other.access_token })).status).toBe(401);
 
     const rows = (
@@ -41,6 +44,7 @@ describe('audit log', () => {
     ).results;
     const events = rows.map((row) => row.event);
     for (const event of [
+      'logout',
       'login.failed',
       'login.succeeded',
       'session.revoked',

@@ -122,10 +122,17 @@ describe('access tokens', () => {
   });
 
   it('refuses a token whose session was revoked or expired, at once', async () => {
-    const user = await signedInUser();
-    const { sid } = decodeJwt(user.access_token);
+    const expired = await signedInUser();
+    const { sid } = decodeJwt(expired.access_token);
     await sql('UPDATE sessions SET expires_at = ? WHERE id = ?', Date.now() - 1, sid).run();
-    await problem(await get('me', { token: user.access_token }), 401, 'unauthorized');
+    await problem(await get('me', { token: expired.access_token }), 401, 'unauthorized');
+    const revoked = await signedInUser();
+    await sql(
+      "UPDATE sessions SET revoked_at = ?, revoked_reason = 'revoked_by_user' WHERE id = ?",
+      Date.now(),
+      decodeJwt(revoked.access_token).sid,
+    ).run();
+    await problem(await get('me', { token: revoked.access_token }), 401, 'unauthorized');
   });
 
   it('refuses a token of a user suspended after sign-in', async () => {
