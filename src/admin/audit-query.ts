@@ -1,7 +1,7 @@
-import { and, desc, eq, gte, lte, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, lte, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { auditLog } from '../db/schema';
-import { decodeCursor, encodeCursor } from './users-query';
+import { before, pageOf } from './keyset';
 
 export interface AuditSearch {
   user_id?: string;
@@ -21,18 +21,14 @@ export async function searchAudit(db: Database, search: AuditSearch) {
   if (search.event) conditions.push(eq(auditLog.event, search.event));
   if (search.from) conditions.push(gte(auditLog.createdAt, search.from));
   if (search.to) conditions.push(lte(auditLog.createdAt, search.to));
-  if (search.cursor) {
-    const [at, id] = decodeCursor(search.cursor);
-    conditions.push(sql`(${auditLog.createdAt}, ${auditLog.id}) < (${at}, ${id})`);
-  }
+  if (search.cursor) conditions.push(before(search.cursor, auditLog.createdAt, auditLog.id));
   const rows = await db
     .select()
     .from(auditLog)
     .where(conditions.length ? and(...conditions) : undefined)
     .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
     .limit(search.limit + 1);
-  const page = rows.slice(0, search.limit);
-  const last = page.at(-1);
+  const { page, nextCursor } = pageOf(rows, search.limit);
   return {
     entries: page.map((row) => ({
       id: row.id,
@@ -44,6 +40,6 @@ export async function searchAudit(db: Database, search: AuditSearch) {
       details: row.details,
       created_at: row.createdAt.toISOString(),
     })),
-    next_cursor: rows.length > search.limit && last ? encodeCursor(last.createdAt, last.id) : null,
+    next_cursor: nextCursor,
   };
 }

@@ -1,8 +1,7 @@
 import { and, desc, eq, gte, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { type Role, users } from '../db/schema';
-import { ApiError } from '../errors';
-import { base64url, fromBase64url } from '../lib/crypto';
+import { before, pageOf } from './keyset';
 
 export type UserStatus = 'active' | 'suspended' | 'unverified' | 'disabled';
 
@@ -12,23 +11,6 @@ export interface UserSearch {
   status?: UserStatus;
   cursor?: string;
   limit: number;
-}
-
-/** Cursors are opaque to clients: the (created_at, id) of the last row of the previous page. */
-export function encodeCursor(createdAt: Date, id: string): string {
-  return base64url(new TextEncoder().encode(JSON.stringify([createdAt.getTime(), id])));
-}
-
-export function decodeCursor(cursor: string): [number, string] {
-  try {
-    const [at, id] = JSON.parse(new TextDecoder().decode(fromBase64url(cursor))) as [unknown, unknown];
-    if (typeof at === 'number' && typeof id === 'string') return [at, id];
-  } catch {
-    // fall through
-  }
-  throw new ApiError('validation_failed', 'Invalid cursor', {
-    errors: [{ field: 'cursor', message: 'Invalid cursor' }],
-  });
 }
 
 const statusFilter: Record<UserStatus, SQL> = {
@@ -56,17 +38,12 @@ export async function searchUsers(db: Database, search: UserSearch) {
   }
   if (search.role) conditions.push(eq(users.role, search.role));
   if (search.status) conditions.push(statusFilter[search.status]);
-  if (search.cursor) {
-    const [at, id] = decodeCursor(search.cursor);
-    conditions.push(sql`(${users.createdAt}, ${users.id}) < (${at}, ${id})`);
-  }
+  if (search.cursor) conditions.push(before(search.cursor, users.createdAt, users.id));
   const rows = await db
     .select()
     .from(users)
     .where(conditions.length ? and(...conditions) : undefined)
     .orderBy(desc(users.createdAt), desc(users.id))
     .limit(search.limit + 1);
-  const page = rows.slice(0, search.limit);
-  const last = page.at(-1);
-  return { page, nextCursor: rows.length > search.limit && last ? encodeCursor(last.createdAt, last.id) : null };
+  return pageOf(rows, search.limit);
 }
