@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { json, PASSWORD, post, problem } from '../helpers/api';
+import { PASSWORD, post, problem } from '../helpers/api';
 import { captureConsole } from '../helpers/mail';
 import { registerVerified, signedInUser, sql, uniqueEmail } from '../helpers/users';
 
