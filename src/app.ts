@@ -19,7 +19,7 @@ import { sessionRoutes } from './sessions/routes';
 export function createApp() {
   const app = new Hono<AppEnv>({ strict: false });
 
-  app.use(requestContext());
+  // First, so that every answer carries them, including a 503 for a bad configuration.
   app.use(
     secureHeaders({
       contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
@@ -27,6 +27,7 @@ export function createApp() {
       crossOriginResourcePolicy: 'cross-origin',
     }),
   );
+  app.use(requestContext());
   app.use(
     cors({
       // Only listed origins get CORS headers; others get none, so browsers refuse the response.

@@ -1,15 +1,18 @@
 import { z } from 'zod';
+import { ROLES, type Role } from './db/schema';
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const csv = z
-  .string()
-  .default('')
-  .transform((value) =>
-    value
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean),
-  );
+const list = (fallback = '') =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    );
+const csv = list();
 /** A rate limit written `count/seconds`, e.g. `60/60` for 60 a minute. */
 const rateLimit = (fallback: string) =>
   z
@@ -23,6 +26,17 @@ const rateLimit = (fallback: string) =>
       }
       return { limit: Number(match[1]), windowSeconds: Number(match[2]) };
     });
+const MIN_CLIENT_SECRET = 16;
+/** A comma-separated list of role names, each one of the nine. */
+const roleList = (fallback: string) =>
+  list(fallback).transform((names, ctx) => {
+    const unknown = names.filter((name) => !(ROLES as readonly string[]).includes(name));
+    if (unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `unknown role(s) ${unknown.join(', ')}; roles are ${ROLES.join(', ')}` });
+      return z.NEVER;
+    }
+    return names as Role[];
+  });
 const jsonJwk = z.string().transform((value, ctx) => {
   try {
     const parsed = JSON.parse(value) as JsonWebKey & { kid?: string };
@@ -77,6 +91,11 @@ const configSchema = z.object({
   RATE_LIMIT_RESET_IP: rateLimit('30/3600'),
   RATE_LIMIT_MFA_ACCOUNT: rateLimit('10/300'),
   RATE_LIMIT_REFRESH_SESSION: rateLimit('60/60'),
+  RATE_LIMIT_REFRESH_IP: rateLimit('600/60'),
+  RATE_LIMIT_REAUTH_ACCOUNT: rateLimit('10/300'),
+  /** Failed sign-ins for emails with no account are recorded (history + audit) up to this per IP. */
+  RATE_LIMIT_UNKNOWN_EMAIL_RECORDS_IP: rateLimit('20/3600'),
+  MAX_SESSIONS_PER_USER: z.coerce.number().int().min(1).max(1000).default(50),
   EMAIL_TRANSPORT: z.enum(['console', 'cloudflare', 'resend']).default('console'),
   RESEND_API_KEY: z.string().min(1).optional(),
   RESEND_API_URL: z.url().default('https://api.resend.com/emails'),
@@ -90,9 +109,24 @@ const configSchema = z.object({
   EMAIL_FROM: z.string().min(3).default('Learning Platform <no-reply@localhost>'),
   HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(730),
-  ADMIN_MFA_REQUIRED_ROLES: z.string().default('SUPER_ADMIN,ADMIN'),
+  ADMIN_MFA_REQUIRED_ROLES: roleList('SUPER_ADMIN,ADMIN,SUPPORT,MODERATOR'),
   /** `id:secret` pairs, comma-separated: the services allowed to call introspect/. */
-  INTROSPECTION_CREDENTIALS: csv,
+  INTROSPECTION_CREDENTIALS: csv.transform((pairs, ctx) =>
+    pairs.flatMap((pair) => {
+      const at = pair.indexOf(':');
+      const id = pair.slice(0, at);
+      const secret = pair.slice(at + 1);
+      if (at <= 0 || !/^[A-Za-z0-9._-]+$/.test(id) || secret.length < MIN_CLIENT_SECRET) {
+        // Never echo the pair: it holds a secret.
+        ctx.addIssue({
+          code: 'custom',
+          message: `each entry must be "id:secret" with a secret of at least ${MIN_CLIENT_SECRET} characters`,
+        });
+        return [];
+      }
+      return [{ id, secret }];
+    }),
+  ),
   SERVICE_VERSION: z.string().default('1.0.0'),
   // OAuth is optional: a provider without both client id and secret answers 501, nothing else breaks.
   GOOGLE_CLIENT_ID: z.string().trim().optional(),
@@ -139,7 +173,11 @@ function toConfig(raw: z.infer<typeof configSchema>) {
       resetPerIp: raw.RATE_LIMIT_RESET_IP,
       mfaPerAccount: raw.RATE_LIMIT_MFA_ACCOUNT,
       refreshPerSession: raw.RATE_LIMIT_REFRESH_SESSION,
+      refreshPerIp: raw.RATE_LIMIT_REFRESH_IP,
+      reauthPerAccount: raw.RATE_LIMIT_REAUTH_ACCOUNT,
+      unknownEmailRecordsPerIp: raw.RATE_LIMIT_UNKNOWN_EMAIL_RECORDS_IP,
     },
+    maxSessionsPerUser: raw.MAX_SESSIONS_PER_USER,
     email: {
       transport: raw.EMAIL_TRANSPORT,
       from: raw.EMAIL_FROM,
@@ -151,13 +189,8 @@ function toConfig(raw: z.infer<typeof configSchema>) {
       rejectCommon: raw.PASSWORD_REJECT_COMMON,
     },
     retention: { historyDays: raw.HISTORY_RETENTION_DAYS, auditDays: raw.AUDIT_RETENTION_DAYS },
-    adminMfaRequiredRoles: raw.ADMIN_MFA_REQUIRED_ROLES.split(',')
-      .map((role) => role.trim())
-      .filter(Boolean),
-    introspectionClients: raw.INTROSPECTION_CREDENTIALS.flatMap((pair) => {
-      const at = pair.indexOf(':');
-      return at > 0 ? [{ id: pair.slice(0, at), secret: pair.slice(at + 1) }] : [];
-    }),
+    adminMfaRequiredRoles: raw.ADMIN_MFA_REQUIRED_ROLES,
+    introspectionClients: raw.INTROSPECTION_CREDENTIALS,
     version: raw.SERVICE_VERSION,
     oauth: {
       redirectUris: raw.OAUTH_REDIRECT_URIS,
@@ -184,6 +217,58 @@ function toConfig(raw: z.infer<typeof configSchema>) {
   };
 }
 
+type RawConfig = z.infer<typeof configSchema>;
+
+/** Rules that tie several variables together; each problem names the variables involved. */
+function crossFieldProblems(raw: RawConfig): string[] {
+  const problems: string[] = [];
+  const current = raw.JWT_PRIVATE_KEY as JsonWebKey & { kid?: string; crv?: string };
+  const previous = raw.JWT_PREVIOUS_PUBLIC_KEY as (JsonWebKey & { kid?: string; crv?: string }) | undefined;
+  if (previous) {
+    // Either mistake silently signs everyone out: tokens of the old key would no longer verify.
+    if (previous.kty !== current.kty || previous.crv !== current.crv) {
+      problems.push('JWT_PREVIOUS_PUBLIC_KEY: must be the same key type and curve as JWT_PRIVATE_KEY');
+    }
+    if (!previous.kid || previous.kid === current.kid) {
+      problems.push('JWT_PREVIOUS_PUBLIC_KEY: must have a "kid", different from JWT_PRIVATE_KEY\'s');
+    }
+  }
+  if (raw.EMAIL_TRANSPORT === 'console' && !isLocalHost(new URL(raw.APP_URL).hostname)) {
+    // The console transport prints verification and reset links: in a deployed worker's logs they
+    // would be credentials anyone with log access could use.
+    problems.push('EMAIL_TRANSPORT: console is for local development (APP_URL on localhost) only');
+  }
+  if (raw.EMAIL_TRANSPORT === 'resend' && !raw.RESEND_API_KEY) {
+    problems.push('RESEND_API_KEY: required when EMAIL_TRANSPORT=resend');
+  }
+  return problems;
+}
+
+/** Loopback names and addresses, and the names reserved for testing (RFC 2606, RFC 6761). */
+export function isLocalHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host.endsWith('.test') ||
+    host === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  );
+}
+
+/**
+ * The console transport prints sign-in links. A worker deployed with the development settings would
+ * print them into production logs, so it refuses to serve any request not addressed to a local name.
+ */
+export function assertServesLocalOnly(config: Config, requestUrl: string): void {
+  if (config.email.transport !== 'console') return;
+  if (!isLocalHost(new URL(requestUrl).hostname)) {
+    throw new ConfigError(
+      'Invalid configuration: EMAIL_TRANSPORT=console serves local development only; this request is not addressed to a local host. Set EMAIL_TRANSPORT (and APP_URL) for production.',
+    );
+  }
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -199,17 +284,8 @@ export function loadConfig(env: Record<string, unknown>): Config {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
-  const appHost = new URL(result.data.APP_URL).hostname;
-  if (result.data.EMAIL_TRANSPORT === 'console' && !['localhost', '127.0.0.1', '[::1]'].includes(appHost)) {
-    // The console transport prints verification and reset links: in a deployed worker's logs they
-    // would be credentials anyone with log access could use.
-    throw new ConfigError(
-      'Invalid configuration: EMAIL_TRANSPORT=console is for local development (APP_URL on localhost) only',
-    );
-  }
-  if (result.data.EMAIL_TRANSPORT === 'resend' && !result.data.RESEND_API_KEY) {
-    throw new ConfigError('Invalid configuration: RESEND_API_KEY is required when EMAIL_TRANSPORT=resend');
-  }
+  const problems = crossFieldProblems(result.data);
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   const config = toConfig(result.data);
   cache.set(env, config);
   return config;

@@ -12,6 +12,7 @@ const problems = {
   invalid_oauth_code: [400, 'Invalid authorization code'],
   oauth_email_unverified: [400, 'Provider email not verified'],
   last_sign_in_method: [400, 'Last sign-in method'],
+  reauthentication_required: [400, 'Re-authentication required'],
   unauthorized: [401, 'Authentication required'],
   invalid_credentials: [401, 'Invalid credentials'],
   invalid_refresh_token: [401, 'Invalid refresh token'],

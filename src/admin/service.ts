@@ -8,7 +8,7 @@ import { clearLockout, lockoutStatus } from '../guard/guard';
 import { locationOf } from '../lib/client-info';
 import { removeMfa } from '../mfa/service';
 import type { Scope } from '../scope';
-import { listLiveSessions, revokeUserSessions, toSessionView } from '../sessions/sessions';
+import { bumpSecurityStamp, listLiveSessions, revokeUserSessions, toSessionView } from '../sessions/sessions';
 import { findUserById, toPublicUser } from '../users/users';
 
 const REFUSALS: Record<Exclude<TargetDecision, { allowed: true }>['reason'], string> = {
@@ -96,6 +96,7 @@ export async function setSuspended(
   authorise(actor, 'users.suspend', target);
   await scope.db.update(users).set({ isSuspended: suspended, updatedAt: new Date() }).where(eq(users.id, target.id));
   const revoked = suspended ? await revokeUserSessions(scope, target.id, 'suspended') : 0;
+  if (suspended) await bumpSecurityStamp(scope, target.id);
   audit(scope, suspended ? 'admin.user_suspended' : 'admin.user_unsuspended', {
     userId: target.id,
     actorId: actor.id,

@@ -4,6 +4,8 @@ import type { Scope } from '../scope';
 export type AuditEvent =
   | 'user.registered'
   | 'user.email_verified'
+  | 'user.registration_declined'
+  | 'user.unverified_claim_removed'
   | 'login.succeeded'
   | 'login.failed'
   | 'login.suspicious'

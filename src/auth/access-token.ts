@@ -10,7 +10,7 @@ import {
   SignJWT,
 } from 'jose';
 import type { Config } from '../config';
-import type { Role } from '../db/schema';
+import type { AuthMethod, Role } from '../db/schema';
 
 /** RFC 9068's media type for access tokens; any other `typ` (MFA, ID tokens...) is refused. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -19,6 +19,8 @@ export interface AccessClaims {
   sub: string;
   sid: string;
   role: Role;
+  /** How the session authenticated, so other services can require a second factor. */
+  amr: AuthMethod[];
   exp: number;
   iat: number;
 }
@@ -81,7 +83,7 @@ export async function publicJwks(config: Config): Promise<JSONWebKeySet> {
 
 export async function signAccessToken(
   config: Config,
-  claims: { sub: string; sid: string; role: Role },
+  claims: { sub: string; sid: string; role: Role; amr: AuthMethod[] },
   sessionExpiresAt: Date,
   now = Date.now(),
 ): Promise<{ token: string; expiresAt: Date }> {
@@ -89,7 +91,7 @@ export async function signAccessToken(
   const issuedAt = Math.floor(now / 1000);
   // Never outlive the session: services that verify offline would otherwise accept it longer.
   const expiresAt = Math.min(issuedAt + config.jwt.accessTokenTtl, Math.floor(sessionExpiresAt.getTime() / 1000));
-  const token = await new SignJWT({ sid: claims.sid, role: claims.role })
+  const token = await new SignJWT({ sid: claims.sid, role: claims.role, amr: claims.amr })
     .setProtectedHeader({ alg: keys.algorithm, kid: keys.kid, typ: ACCESS_TOKEN_TYPE })
     .setSubject(claims.sub)
     .setIssuer(config.jwt.issuer)

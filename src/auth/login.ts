@@ -1,11 +1,11 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { audit } from '../audit/log';
-import { type Session, type User, users } from '../db/schema';
+import { type AuthMethod, type Session, type User, users } from '../db/schema';
 import { ApiError } from '../errors';
-import { consumeRateLimit } from '../guard/guard';
+import { consumeRateLimit, lockedError, lockoutStatus } from '../guard/guard';
 import {
   type LoginFailureReason,
-  recordLoginAttempt,
+  recordFailedSignIn,
   recordSuccessfulSignIn,
   type SignInMethod,
 } from '../history/record';
@@ -21,6 +21,21 @@ export type CredentialCheck =
   | { ok: false; reason: 'unknown_email' | 'no_password' | 'wrong_password'; user?: User };
 
 /**
+ * Replaces a hash made with other parameters once the response is on its way. scrypt is
+ * synchronous: started inside the request it would hold the response for a second hash, so it waits
+ * for the next turn of the event loop. The UPDATE only lands if the hash is still the one checked,
+ * so it never undoes a reset or change that happened meanwhile.
+ */
+async function upgradeHashLater(scope: Scope, user: User, password: string, checkedHash: string): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const rehashed = await hasherFor(scope.config).hash(password);
+  await scope.db
+    .update(users)
+    .set({ passwordHash: rehashed })
+    .where(and(eq(users.id, user.id), eq(users.passwordHash, checkedHash)));
+}
+
+/**
  * Checks an email and password. Every path costs exactly one scrypt, so unknown emails and wrong
  * passwords cannot be told apart by time; the reason is for the audit trail only.
  */
@@ -33,15 +48,7 @@ export async function checkCredentials(scope: Scope, email: string, password: st
   }
   const verdict = await hasher.verify(password, user.passwordHash);
   if (!verdict.valid) return { ok: false, reason: 'wrong_password', user };
-  if (verdict.needsRehash) {
-    // After the response: the upgrade costs a second hash that the user should not wait for.
-    scope.defer(
-      (async () => {
-        const rehashed = await hasher.hash(password);
-        await scope.db.update(users).set({ passwordHash: rehashed }).where(eq(users.id, user.id));
-      })(),
-    );
-  }
+  if (verdict.needsRehash) scope.defer(upgradeHashLater(scope, user, password, user.passwordHash));
   return { ok: true, user };
 }
 
@@ -58,23 +65,16 @@ export async function signInWithPassword(scope: Scope, email: string, password: 
   }).catch(async (error: unknown) => {
     if (error instanceof ApiError && error.code === 'account_locked') {
       const user = await findUserByEmail(scope.db, normalised);
-      recordLoginAttempt(scope, {
-        email: normalised,
-        userId: user?.id,
-        success: false,
-        failureReason: 'account_locked',
-        method: 'password',
-      });
+      recordFailedSignIn(scope, { email: normalised, user, reason: 'account_locked', method: 'password' });
     }
     throw error;
   });
   if (!result.ok) {
-    audit(scope, 'login.failed', { userId: result.user?.id, details: { reason: result.reason, email: normalised } });
-    recordLoginAttempt(scope, {
+    recordFailedSignIn(scope, {
       email: normalised,
-      userId: result.user?.id,
-      success: false,
-      failureReason: 'invalid_credentials',
+      user: result.user,
+      reason: 'invalid_credentials',
+      detail: result.reason,
       method: 'password',
     });
     throw INVALID_CREDENTIALS();
@@ -93,14 +93,23 @@ export function assertMaySignIn(scope: Scope, user: User, method: SignInMethod):
         ? new ApiError('email_not_verified', 'Please verify your email address before signing in')
         : null;
   if (!refusal) return;
-  recordLoginAttempt(scope, {
-    email: user.email,
-    userId: user.id,
-    success: false,
-    failureReason: refusal.code as LoginFailureReason,
-    method,
-  });
+  recordFailedSignIn(scope, { email: user.email, user, reason: refusal.code as LoginFailureReason, method });
   throw refusal;
+}
+
+/**
+ * For sign-ins that check no password (a provider, a passkey): a locked email still answers 423,
+ * and the refusal is recorded like a locked password attempt. It neither extends nor clears the lock.
+ */
+export async function assertNotLocked(
+  scope: Scope,
+  email: string,
+  attempt: { user?: User; method: SignInMethod },
+): Promise<void> {
+  const { lockedUntil } = await lockoutStatus(scope, email);
+  if (!lockedUntil) return;
+  recordFailedSignIn(scope, { email, user: attempt.user, reason: 'account_locked', method: attempt.method });
+  throw lockedError(lockedUntil);
 }
 
 export const INVALID_CREDENTIALS = () => new ApiError('invalid_credentials', 'Invalid email or password');
@@ -108,7 +117,7 @@ export const INVALID_CREDENTIALS = () => new ApiError('invalid_credentials', 'In
 async function tokensFor(scope: Scope, user: User, session: Session, refreshToken: string) {
   const access = await signAccessToken(
     scope.config,
-    { sub: user.id, sid: session.id, role: user.role },
+    { sub: user.id, sid: session.id, role: user.role, amr: session.amr },
     session.expiresAt,
   );
   return {
@@ -125,12 +134,18 @@ async function tokensFor(scope: Scope, user: User, session: Session, refreshToke
 export async function completeSignIn(
   scope: Scope,
   user: User,
-  options: { rememberMe: boolean; method: SignInMethod; message?: string },
+  options: { rememberMe: boolean; method: SignInMethod; amr: AuthMethod[]; message?: string },
 ) {
   const now = new Date();
-  const { session, refreshToken } = await openSession(scope, user, options.rememberMe);
+  const { session, refreshToken } = await openSession(scope, user, {
+    rememberMe: options.rememberMe,
+    amr: options.amr,
+  });
   scope.defer(scope.db.update(users).set({ lastLoginAt: now }).where(eq(users.id, user.id)));
-  audit(scope, 'login.succeeded', { userId: user.id, details: { session_id: session.id, method: options.method } });
+  audit(scope, 'login.succeeded', {
+    userId: user.id,
+    details: { session_id: session.id, method: options.method, amr: options.amr },
+  });
   recordSuccessfulSignIn(scope, user, options.method, session.id);
   return {
     user: toPublicUser({ ...user, lastLoginAt: now }),

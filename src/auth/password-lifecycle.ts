@@ -6,7 +6,7 @@ import { emailTime } from '../email/templates';
 import { ApiError, validationError } from '../errors';
 import { clearLockout } from '../guard/guard';
 import type { Scope } from '../scope';
-import { revokeUserSessions } from '../sessions/sessions';
+import { bumpSecurityStamp, revokeUserSessions } from '../sessions/sessions';
 import { findUserByEmail, findUserById, normaliseEmail } from '../users/users';
 import { assertCurrentPassword } from './credential-check';
 import { hasherFor } from './hasher';
@@ -35,7 +35,13 @@ export async function requestPasswordReset(scope: Scope, email: string): Promise
   scope.defer(
     (async () => {
       const token = await issueOneTimeToken(scope.db, user.id, 'password_reset', scope.config.passwordResetTtl);
-      sendEmail(scope, user, 'password_reset', { username: user.username }, appLink(scope, '/reset-password', token));
+      sendEmail(
+        scope,
+        user,
+        'password_reset',
+        { username: user.username },
+        { action: appLink(scope, '/reset-password', token) },
+      );
       audit(scope, 'password.reset_requested', { userId: user.id });
     })(),
   );
@@ -58,6 +64,7 @@ export async function resetPassword(
   const passwordHash = await hasherFor(scope.config).hash(password);
   await scope.db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id));
   const revoked = await revokeUserSessions(scope, user.id, 'password_reset');
+  await bumpSecurityStamp(scope, user.id);
   await clearLockout(scope, user.email);
   audit(scope, 'password.reset', { userId: user.id, details: { sessions_revoked: revoked } });
   notifyPasswordChanged(scope, user);
@@ -81,6 +88,7 @@ export async function changePassword(
   const passwordHash = await hasherFor(scope.config).hash(input.new_password);
   await scope.db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id));
   const revoked = await revokeUserSessions(scope, user.id, 'password_changed', currentSessionId);
+  await bumpSecurityStamp(scope, user.id, currentSessionId);
   audit(scope, 'password.changed', { userId: user.id, details: { sessions_revoked: revoked } });
   notifyPasswordChanged(scope, user);
   return revoked;

@@ -52,6 +52,8 @@ export async function checkNewPassword(
   fields: { password: string; confirmation: string },
 ): Promise<FieldError[]> {
   const problems = await checkPasswordPolicy(password, policy, fields.password);
-  if (password !== confirmation) problems.push({ field: fields.confirmation, message: 'Passwords do not match' });
+  // Compared as they will be hashed: the same password typed with another Unicode form matches.
+  if (password.normalize('NFKC') !== confirmation.normalize('NFKC'))
+    problems.push({ field: fields.confirmation, message: 'Passwords do not match' });
   return problems;
 }

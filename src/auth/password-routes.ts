@@ -23,8 +23,14 @@ export const passwordRoutes = new Hono<AppEnv>()
     await resetPassword(scopeOf(c), token, new_password, new_password_confirm);
     return c.json({ message: 'Password reset successful' });
   })
-  .post('/change', requireAuth(), validate('json', changePasswordBody), async (c) => {
-    const { user, session } = c.get('auth');
-    await changePassword(scopeOf(c), user, session.id, c.req.valid('json'));
-    return c.json({ message: 'Password changed successfully' });
-  });
+  .post(
+    '/change',
+    requireAuth(),
+    validate('json', changePasswordBody),
+    rateLimit('reauthPerAccount', (c) => c.get('auth').user.id),
+    async (c) => {
+      const { user, session } = c.get('auth');
+      await changePassword(scopeOf(c), user, session.id, c.req.valid('json'));
+      return c.json({ message: 'Password changed successfully' });
+    },
+  );

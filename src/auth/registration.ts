@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { audit } from '../audit/log';
 import { type User, users } from '../db/schema';
 import { appLink, sendEmail } from '../email/mailer';
@@ -64,7 +64,13 @@ async function assertAvailable(scope: Scope, email: string, username: string): P
 
 export async function sendVerificationEmail(scope: Scope, user: User): Promise<void> {
   const token = await issueOneTimeToken(scope.db, user.id, 'email_verification', scope.config.emailVerificationTtl);
-  sendEmail(scope, user, 'verification', { username: user.username }, appLink(scope, '/verify-email', token));
+  sendEmail(
+    scope,
+    user,
+    'verification',
+    { username: user.username },
+    { action: appLink(scope, '/verify-email', token), decline: appLink(scope, '/cancel-registration', token) },
+  );
 }
 
 export async function verifyEmail(scope: Scope, token: string): Promise<void> {
@@ -72,6 +78,22 @@ export async function verifyEmail(scope: Scope, token: string): Promise<void> {
   if (!userId) throw new ApiError('invalid_token', 'The verification link is invalid, used or expired');
   await scope.db.update(users).set({ isEmailVerified: true, updatedAt: new Date() }).where(eq(users.id, userId));
   audit(scope, 'user.email_verified', { userId });
+}
+
+/**
+ * "This wasn't me" from the verification email: the account is deleted (with its tokens) while it is
+ * still unverified, so the address is free for its owner. A verified account is never deleted here.
+ */
+export async function declineRegistration(scope: Scope, token: string): Promise<void> {
+  const userId = await consumeOneTimeToken(scope.db, token, 'email_verification');
+  const [removed] = userId
+    ? await scope.db
+        .delete(users)
+        .where(and(eq(users.id, userId), eq(users.isEmailVerified, false)))
+        .returning({ id: users.id })
+    : [];
+  if (!removed) throw new ApiError('invalid_token', 'The link is invalid, used or expired');
+  audit(scope, 'user.registration_declined', { userId: removed.id });
 }
 
 /**

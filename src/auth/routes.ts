@@ -9,7 +9,7 @@ import { scopeOf } from '../scope';
 import { revokeSession } from '../sessions/sessions';
 import { toPublicUser } from '../users/users';
 import { completeSignIn, refreshSession, signInWithPassword } from './login';
-import { register, resendVerification, verifyEmail } from './registration';
+import { declineRegistration, register, resendVerification, verifyEmail } from './registration';
 import { requireAuth } from './require-auth';
 import { emailBody, emptyBody, loginBody, mfaLoginBody, refreshBody, registerBody, tokenBody } from './schemas';
 
@@ -21,6 +21,10 @@ export const authRoutes = new Hono<AppEnv>()
   .post('/verify-email', validate('json', tokenBody), async (c) => {
     await verifyEmail(scopeOf(c), c.req.valid('json').token);
     return c.json({ message: 'Email verified successfully' });
+  })
+  .post('/verify-email/decline', rateLimit('resetPerIp', byClientIp), validate('json', tokenBody), async (c) => {
+    await declineRegistration(scopeOf(c), c.req.valid('json').token);
+    return c.json({ message: 'The account was deleted; this email address is free again' });
   })
   .post(
     '/verify-email/resend',
@@ -35,16 +39,18 @@ export const authRoutes = new Hono<AppEnv>()
     const scope = scopeOf(c);
     const { email, password, remember_me } = c.req.valid('json');
     const user = await signInWithPassword(scope, email, password);
-    await requireMfaStep(scope, user);
-    return c.json(await completeSignIn(scope, user, { rememberMe: remember_me, method: 'password' }));
+    await requireMfaStep(scope, user, 'password');
+    return c.json(
+      await completeSignIn(scope, user, { rememberMe: remember_me, method: 'password', amr: ['password'] }),
+    );
   })
   .post('/login/mfa', rateLimit('loginPerIp', byClientIp), validate('json', mfaLoginBody), async (c) => {
     const scope = scopeOf(c);
     const input = c.req.valid('json');
-    const user = await signInWithMfa(scope, input);
-    return c.json(await completeSignIn(scope, user, { rememberMe: input.remember_me, method: 'mfa' }));
+    const { user, amr } = await signInWithMfa(scope, input);
+    return c.json(await completeSignIn(scope, user, { rememberMe: input.remember_me, method: 'mfa', amr }));
   })
-  .post('/refresh', validate('json', refreshBody), async (c) => {
+  .post('/refresh', rateLimit('refreshPerIp', byClientIp), validate('json', refreshBody), async (c) => {
     return c.json(await refreshSession(scopeOf(c), c.req.valid('json').refresh_token));
   })
   .post('/logout', requireAuth(), validate('json', emptyBody), async (c) => {

@@ -90,4 +90,6 @@ export const mfaVerifyBody = z.strictObject({
     .trim()
     .regex(/^\d{6}$/, 'Must be the 6-digit code from your app'),
 });
-export const mfaDisableBody = z.strictObject({ password });
+/** The optional proof of a sensitive change (src/auth/reauthentication.ts); empty bodies still parse. */
+export const reauthBody = z.strictObject({ password: password.optional(), mfa_code: mfaCode.optional() });
+export const mfaDisableBody = reauthBody;

@@ -15,6 +15,8 @@ export type Permission = (typeof PERMISSIONS)[number];
 const EVERYONE: readonly Role[] = ROLES;
 const NOT_ADMINS: readonly Role[] = ROLES.filter((role) => role !== 'SUPER_ADMIN' && role !== 'ADMIN');
 const STUDENTS: readonly Role[] = ['STUDENT', 'STUDENT_PREMIUM'];
+/** What support may touch: learners and teaching staff, never other staff with admin powers. */
+const SUPPORTED: readonly Role[] = [...STUDENTS, 'INSTRUCTOR', 'TEACHING_ASSISTANT', 'CONTENT_REVIEWER'];
 
 /**
  * The one permission table: for each role, each permission it holds and the roles of the accounts
@@ -29,10 +31,10 @@ export const GRANTS: Record<Role, Partial<Record<Permission, readonly Role[]>>> 
   },
   SUPPORT: {
     'users.read': EVERYONE,
-    'users.unlock': NOT_ADMINS,
-    'users.resend_verification': NOT_ADMINS,
-    'users.revoke_sessions': NOT_ADMINS,
-    'users.reset_mfa': NOT_ADMINS,
+    'users.unlock': SUPPORTED,
+    'users.resend_verification': SUPPORTED,
+    'users.revoke_sessions': SUPPORTED,
+    'users.reset_mfa': SUPPORTED,
   },
   MODERATOR: {
     'users.read': EVERYONE,
@@ -67,9 +69,12 @@ export type TargetDecision =
   | { allowed: false; reason: 'no_permission' | 'protected_target' | 'self' | 'role_not_grantable' };
 
 /**
- * May `actor` exercise `permission` on `target`? Nobody changes their own role or suspends
- * themselves (an admin must not lock themselves out, nor promote themselves).
+ * Permissions nobody exercises on their own account: an admin must not promote themselves, lock
+ * themselves out, or strip their own second factor without the owner's checks of mfa/disable/.
  */
+const NOT_ON_SELF: readonly Permission[] = ['users.change_role', 'users.suspend', 'users.reset_mfa'];
+
+/** May `actor` exercise `permission` on `target`? */
 export function mayActOn(
   actor: { id: string; role: Role },
   permission: Permission,
@@ -78,7 +83,7 @@ export function mayActOn(
 ): TargetDecision {
   const targets = GRANTS[actor.role][permission];
   if (!targets) return { allowed: false, reason: 'no_permission' };
-  if ((permission === 'users.change_role' || permission === 'users.suspend') && actor.id === target.id) {
+  if (NOT_ON_SELF.includes(permission) && actor.id === target.id) {
     return { allowed: false, reason: 'self' };
   }
   if (!targets.includes(target.role)) return { allowed: false, reason: 'protected_target' };

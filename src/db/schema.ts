@@ -41,6 +41,12 @@ export const users = sqliteTable(
     mfaSecret: text('mfa_secret'),
     /** The last TOTP time step accepted: steps at or below it are replays. */
     mfaLastStep: integer('mfa_last_step'),
+    /**
+     * Bumped when credentials or factors change (reset, change, MFA on, suspension). A session
+     * records the stamp its sign-in read and dies once they differ: this also ends a sign-in that
+     * was in flight while the password was reset, which a revocation sweep alone would miss.
+     */
+    securityStamp: integer('security_stamp').notNull().default(0),
     lastLoginAt: timestamp('last_login_at'),
     createdAt: timestamp('created_at').notNull(),
     updatedAt: timestamp('updated_at').notNull(),
@@ -61,6 +67,12 @@ export const sessions = sqliteTable(
     /** SHA-256 of the live refresh token; the token itself is never stored. */
     refreshTokenHash: text('refresh_token_hash').notNull(),
     rememberMe: flag('remember_me'),
+    /** How the sign-in authenticated (`password`, `mfa`, `oauth`, `passkey`, `lti`), like OIDC's `amr`. */
+    amr: text('amr', { mode: 'json' }).$type<AuthMethod[]>().notNull().default(sql`'["password"]'`),
+    /** The user's security stamp when this session's credentials were checked. */
+    securityStamp: integer('security_stamp').notNull().default(0),
+    /** The last time this session proved a credential (sign-in or re-authentication). */
+    authenticatedAt: timestamp('authenticated_at'),
     createdAt: timestamp('created_at').notNull(),
     lastUsedAt: timestamp('last_used_at').notNull(),
     expiresAt: timestamp('expires_at').notNull(),
@@ -101,7 +113,10 @@ export const retiredRefreshTokens = sqliteTable(
   (t) => [index('retired_refresh_tokens_session_idx').on(t.sessionId)],
 );
 
-export const TOKEN_PURPOSES = ['email_verification', 'password_reset', 'mfa_login'] as const;
+export const AUTH_METHODS = ['password', 'mfa', 'oauth', 'passkey', 'lti'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+export const TOKEN_PURPOSES = ['email_verification', 'password_reset', 'mfa_login', 'oauth_link_revocation'] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
 
 /** Single-use tokens sent by email or handed out between login steps; stored as SHA-256 only. */
@@ -114,6 +129,8 @@ export const oneTimeTokens = sqliteTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     purpose: text('purpose', { enum: TOKEN_PURPOSES }).notNull(),
     tokenHash: text('token_hash').notNull(),
+    /** What the token is about, when its purpose needs more than the user (never a secret). */
+    payload: text('payload', { mode: 'json' }).$type<Record<string, string>>(),
     createdAt: timestamp('created_at').notNull(),
     expiresAt: timestamp('expires_at').notNull(),
     usedAt: timestamp('used_at'),

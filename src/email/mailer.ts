@@ -1,6 +1,6 @@
 import { describeError } from '../lib/describe-error';
 import type { Scope } from '../scope';
-import { type Locale, renderEmail, type TemplateName } from './templates';
+import { type EmailLinks, type Locale, renderEmail, type TemplateName } from './templates';
 import { transportFor } from './transport';
 
 /**
@@ -12,9 +12,9 @@ export function sendEmail(
   to: { email: string; locale: Locale },
   template: TemplateName,
   vars: Record<string, string>,
-  actionUrl?: string,
+  links?: EmailLinks,
 ): void {
-  const rendered = renderEmail(template, to.locale, vars, actionUrl);
+  const rendered = renderEmail(template, to.locale, vars, links);
   const transport = transportFor(scope.config, scope.env);
   scope.defer(
     transport.send({ to: to.email, from: scope.config.email.from, ...rendered }).catch((error: unknown) => {

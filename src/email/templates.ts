@@ -4,7 +4,15 @@ interface TemplateCopy {
   subject: string;
   intro: string;
   action?: string;
+  /** A second, quieter link after the outro ("this wasn't me"). */
+  decline?: string;
   outro: string;
+}
+
+/** The links an email can carry, by role. */
+export interface EmailLinks {
+  action?: string;
+  decline?: string;
 }
 
 /** One entry per email; `{placeholders}` are filled from the variables given at send time. */
@@ -12,15 +20,47 @@ const copy = {
   verification: {
     en: {
       subject: 'Verify your email address',
-      intro: 'Hello {username}, welcome! Please confirm your email address to activate your account.',
+      intro:
+        'Hello {username}, someone created an account with this email address. If it was you, welcome! Please confirm your address to activate the account.',
       action: 'Verify my email',
-      outro: 'This link is valid for 24 hours. If you did not create an account, you can ignore this email.',
+      outro: 'This link is valid for 24 hours.',
+      decline: "This wasn't me: delete this account",
     },
     fr: {
       subject: 'Vérifiez votre adresse email',
-      intro: 'Bonjour {username}, bienvenue ! Confirmez votre adresse email pour activer votre compte.',
+      intro:
+        "Bonjour {username}, quelqu'un a créé un compte avec cette adresse email. Si c'est vous, bienvenue ! Confirmez votre adresse pour activer le compte.",
       action: 'Vérifier mon email',
-      outro: "Ce lien est valable 24 heures. Si vous n'avez pas créé de compte, ignorez cet email.",
+      outro: 'Ce lien est valable 24 heures.',
+      decline: "Ce n'était pas moi : supprimer ce compte",
+    },
+  },
+  provider_linked: {
+    en: {
+      subject: '{provider} was linked to your account',
+      intro:
+        'Hello {username}, a {provider} account was linked to your account on {time} UTC: it can now be used to sign in.',
+      action: "This wasn't me: remove it and sign out everywhere",
+      outro: 'If this was you, nothing to do.',
+    },
+    fr: {
+      subject: '{provider} a été associé à votre compte',
+      intro:
+        'Bonjour {username}, un compte {provider} a été associé à votre compte le {time} UTC : il permet désormais de vous connecter.',
+      action: "Ce n'était pas moi : le retirer et déconnecter toutes les sessions",
+      outro: "Si c'était vous, il n'y a rien à faire.",
+    },
+  },
+  provider_unlinked: {
+    en: {
+      subject: '{provider} was unlinked from your account',
+      intro: 'Hello {username}, the {provider} account linked to your account was removed on {time} UTC.',
+      outro: 'If this was not you, reset your password and contact support.',
+    },
+    fr: {
+      subject: '{provider} a été dissocié de votre compte',
+      intro: 'Bonjour {username}, le compte {provider} associé à votre compte a été retiré le {time} UTC.',
+      outro: "Si ce n'était pas vous, réinitialisez votre mot de passe et contactez le support.",
     },
   },
   password_reset: {
@@ -140,20 +180,30 @@ export function renderEmail(
   name: TemplateName,
   locale: Locale,
   vars: Record<string, string>,
-  actionUrl?: string,
+  links: EmailLinks = {},
 ): RenderedEmail {
   const entry: TemplateCopy = copy[name][locale];
   const subject = fill(entry.subject, vars);
   const intro = fill(entry.intro, vars);
   const outro = fill(entry.outro, vars);
-  const action = entry.action && actionUrl ? { label: fill(entry.action, vars), url: actionUrl } : undefined;
-  const text = [intro, action ? `${action.label}: ${action.url}` : null, outro, `— ${greetingFooter[locale]}`]
+  const action = entry.action && links.action ? { label: fill(entry.action, vars), url: links.action } : undefined;
+  const decline = entry.decline && links.decline ? { label: fill(entry.decline, vars), url: links.decline } : undefined;
+  const text = [
+    intro,
+    action ? `${action.label}: ${action.url}` : null,
+    outro,
+    decline ? `${decline.label}: ${decline.url}` : null,
+    `— ${greetingFooter[locale]}`,
+  ]
     .filter(Boolean)
     .join('\n\n');
   const button = action
     ? `<p><a href="${escapeHtml(action.url)}" style="background:#2563eb;color:#fff;padding:10px 18px;border-radius:6px;text-decoration:none">${escapeHtml(action.label)}</a></p><p style="font-size:12px;color:#555">${escapeHtml(action.url)}</p>`
     : '';
-  const html = `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#111"><p>${escapeHtml(intro)}</p>${button}<p>${escapeHtml(outro)}</p><p>— ${escapeHtml(greetingFooter[locale])}</p></body></html>`;
+  const declineLink = decline
+    ? `<p style="font-size:13px"><a href="${escapeHtml(decline.url)}">${escapeHtml(decline.label)}</a></p>`
+    : '';
+  const html = `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#111"><p>${escapeHtml(intro)}</p>${button}<p>${escapeHtml(outro)}</p>${declineLink}<p>— ${escapeHtml(greetingFooter[locale])}</p></body></html>`;
   return { subject, text, html };
 }
 

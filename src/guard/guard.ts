@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Config } from '../config';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
+import { ipSubject } from '../lib/client-info';
 import { describeError } from '../lib/describe-error';
 import type { Scope } from '../scope';
 import { normaliseEmail } from '../users/users';
@@ -56,6 +57,17 @@ export async function consumeRateLimit(
   return headers;
 }
 
+/** Counts one hit of `rule` for `subject` and says whether it was within the limit (never a 429). */
+export async function withinBudget(
+  scope: Pick<Scope, 'env' | 'config'>,
+  rule: RateRule,
+  subject: string,
+): Promise<boolean> {
+  const { limit, windowSeconds } = scope.config.rateLimits[rule];
+  const decision = await guarded(() => counter(scope, `rate:${rule}:${subject}`).hit(limit, windowSeconds, Date.now()));
+  return decision.allowed;
+}
+
 /**
  * Route middleware: rate limits `rule` per the subject picked from the request (client IP,
  * normalised email, ...), before any handler work such as hashing runs.
@@ -67,22 +79,6 @@ export function rateLimit(rule: RateRule, subjectOf: (c: Context<AppEnv>) => str
     await next();
     for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
   };
-}
-
-/**
- * The rate-limit subject of an address. An IPv6 client usually holds a whole /64 and can rotate
- * within it at will, so IPv6 addresses count per /64; IPv4 addresses count one by one.
- */
-export function ipSubject(ip: string | null): string | null {
-  if (!ip?.includes(':')) return ip;
-  const [head = '', tail] = ip.toLowerCase().split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
-  return `${groups
-    .slice(0, 4)
-    .map((group) => group.replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
 }
 
 export const byClientIp = (c: Context<AppEnv>) => ipSubject(c.get('client').ip);

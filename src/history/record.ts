@@ -2,6 +2,8 @@ import { audit } from '../audit/log';
 import { loginHistory, type User } from '../db/schema';
 import { sendEmail } from '../email/mailer';
 import { emailTime } from '../email/templates';
+import { withinBudget } from '../guard/guard';
+import { ipSubject } from '../lib/client-info';
 import type { Scope } from '../scope';
 import { assessSignIn, type SuspicionReason } from './suspicion';
 
@@ -29,6 +31,46 @@ export interface LoginAttempt {
 /** Writes one login-history row with the caller's IP, geolocation and parsed user agent. */
 export function recordLoginAttempt(scope: Scope, attempt: LoginAttempt): void {
   scope.defer(insertAttempt(scope, attempt));
+}
+
+/** An address that matches no account is the client's own text: stored short. */
+const MAX_UNKNOWN_EMAIL = 100;
+
+/** Failed credential checks go to the audit log too; refusals for the account's state only to history. */
+const AUDITED_FAILURES: readonly LoginFailureReason[] = ['invalid_credentials', 'invalid_mfa_code'];
+
+/**
+ * Records a refused sign-in in the history, and a failed credential check in the audit log too
+ * (after the response). Attempts on
+ * emails with no account belong to nobody's history and cost rows an attacker chooses, so each IP
+ * gets a budget of them (RATE_LIMIT_UNKNOWN_EMAIL_RECORDS_IP); past it they are only counted.
+ */
+export function recordFailedSignIn(
+  scope: Scope,
+  attempt: { email: string; user?: User; reason: LoginFailureReason; method: SignInMethod; detail?: string },
+): void {
+  scope.defer(
+    (async () => {
+      if (!attempt.user) {
+        const subject = ipSubject(scope.client.ip) ?? 'unknown';
+        if (!(await withinBudget(scope, 'unknownEmailRecordsPerIp', subject))) return;
+      }
+      const email = attempt.user ? attempt.user.email : attempt.email.slice(0, MAX_UNKNOWN_EMAIL);
+      if (AUDITED_FAILURES.includes(attempt.reason)) {
+        audit(scope, 'login.failed', {
+          userId: attempt.user?.id,
+          details: { reason: attempt.detail ?? attempt.reason, email },
+        });
+      }
+      await insertAttempt(scope, {
+        email,
+        userId: attempt.user?.id,
+        success: false,
+        failureReason: attempt.reason,
+        method: attempt.method,
+      });
+    })(),
+  );
 }
 
 function insertAttempt(scope: Scope, attempt: LoginAttempt) {
@@ -102,7 +144,7 @@ export function recordSuccessfulSignIn(scope: Scope, user: User, method: SignInM
           ip: client.ip ?? '?',
           reasons: reasons.map((reason) => REASON_TEXT[user.locale][reason]).join(', '),
         },
-        `${scope.config.appUrl}/settings/sessions`,
+        { action: `${scope.config.appUrl}/settings/sessions` },
       );
     })(),
   );

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { loadConfig } from '../config';
+import { assertServesLocalOnly, loadConfig } from '../config';
 import type { AppEnv } from '../env';
 import { readClientInfo } from '../lib/client-info';
 import { errorResponse } from './error-response';
@@ -18,7 +18,9 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     c.set('requestId', requestId);
     c.set('client', readClientInfo(c.req.raw));
     try {
-      c.set('config', loadConfig(c.env));
+      const config = loadConfig(c.env);
+      assertServesLocalOnly(config, c.req.url);
+      c.set('config', config);
       await next();
     } catch (error) {
       // Only our own failures before next() land here: Hono hands handler errors to onError.

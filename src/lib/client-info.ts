@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import uaParser from 'ua-parser-js';
 
 // A UMD module: bundlers expose the constructor as the default export, some loaders as `.UAParser`.
@@ -66,15 +67,41 @@ export function parseUserAgent(
   return { device, browser, browserName: parsed.browser.name ?? null, os };
 }
 
+/** Stored user agents are capped: real ones fit, and a client cannot make every row it causes large. */
+const MAX_USER_AGENT = 256;
+
+/**
+ * The canonical form of an address, or null when it is not one. IPv4-mapped IPv6 addresses
+ * (`::ffff:192.0.2.1`) are the IPv4 address they carry, so they share its counters.
+ */
+export function canonicalIp(value: string | null): string | null {
+  if (!value || !ipaddr.isValid(value)) return null;
+  const address = ipaddr.process(value);
+  return address.kind() === 'ipv6' ? (address as ipaddr.IPv6).toRFC5952String() : address.toString();
+}
+
+/**
+ * The rate-limit subject of an address. An IPv6 client usually holds a whole /64 and can rotate
+ * within it at will, so IPv6 addresses count per /64; IPv4 addresses count one by one.
+ */
+export function ipSubject(ip: string | null): string | null {
+  const canonical = canonicalIp(ip);
+  if (!canonical) return null;
+  const address = ipaddr.parse(canonical);
+  if (address.kind() === 'ipv4') return canonical;
+  const prefix = ipaddr.IPv6.networkAddressFromCIDR(`${canonical}/64`) as ipaddr.IPv6;
+  return `${prefix.toRFC5952String()}/64`;
+}
+
 /** Who is calling: the IP from CF-Connecting-IP only (X-Forwarded-For is client-controlled). */
 export function readClientInfo(request: Request): ClientInfo {
   const geo = ((request as { cf?: Geo }).cf ?? {}) as Geo;
-  const userAgent = text(request.headers.get('User-Agent'))?.slice(0, 512) ?? null;
+  const userAgent = text(request.headers.get('User-Agent'))?.slice(0, MAX_USER_AGENT) ?? null;
   const countryCode = text(geo.country);
   const country = countryName(countryCode);
   const city = text(geo.city);
   return {
-    ip: text(request.headers.get('CF-Connecting-IP')),
+    ip: canonicalIp(text(request.headers.get('CF-Connecting-IP'))),
     userAgent,
     ...parseUserAgent(userAgent),
     country,

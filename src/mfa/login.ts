@@ -1,14 +1,14 @@
-import { audit } from '../audit/log';
 import { checkUnderLockout } from '../auth/credential-check';
 import { assertMaySignIn, signInWithPassword } from '../auth/login';
-import { consumeOneTimeToken, ownerOfOneTimeToken } from '../auth/one-time-tokens';
-import type { User } from '../db/schema';
+import { consumeOneTimeToken, peekOneTimeToken } from '../auth/one-time-tokens';
+import type { AuthMethod, User } from '../db/schema';
 import { ApiError } from '../errors';
 import { consumeRateLimit } from '../guard/guard';
-import { recordLoginAttempt } from '../history/record';
+import { recordFailedSignIn } from '../history/record';
 import type { Scope } from '../scope';
 import { findUserById } from '../users/users';
-import { checkCode } from './service';
+import type { FirstFactor } from './challenge';
+import { checkCode } from './code-check';
 
 export type MfaLoginInput =
   | { mfa_token: string; mfa_code: string }
@@ -17,23 +17,24 @@ export type MfaLoginInput =
 const invalidToken = () =>
   new ApiError('invalid_mfa_token', 'The MFA token is invalid, used or expired; sign in again');
 
-async function userOfMfaToken(scope: Scope, token: string): Promise<User> {
-  const userId = await ownerOfOneTimeToken(scope.db, token, 'mfa_login');
-  const user = userId ? await findUserById(scope.db, userId) : undefined;
+async function userOfMfaToken(scope: Scope, token: string): Promise<{ user: User; firstFactor: FirstFactor }> {
+  const pending = await peekOneTimeToken(scope.db, token, 'mfa_login');
+  const user = pending ? await findUserById(scope.db, pending.userId) : undefined;
   if (!user) throw invalidToken();
-  return user;
+  return { user, firstFactor: pending?.payload?.first_factor === 'oauth' ? 'oauth' : 'password' };
 }
 
 /**
- * The second factor: the user comes from a single-use `mfa_token` (after `login/` said 428) or,
+ * The second factor: the user comes from a single-use `mfa_token` (after a sign-in said 428) or,
  * as in the seed, from email and password again. The code is rate limited per account and counts
  * towards the lockout; the MFA token is consumed only by the one request whose code is right.
+ * Returns the user and how the session authenticated (`amr`).
  */
-export async function signInWithMfa(scope: Scope, input: MfaLoginInput): Promise<User> {
-  const user =
+export async function signInWithMfa(scope: Scope, input: MfaLoginInput): Promise<{ user: User; amr: AuthMethod[] }> {
+  const { user, firstFactor } =
     'mfa_token' in input
       ? await userOfMfaToken(scope, input.mfa_token)
-      : await signInWithPassword(scope, input.email, input.password);
+      : { user: await signInWithPassword(scope, input.email, input.password), firstFactor: 'password' as const };
   if (!user.mfaEnabled) throw new ApiError('mfa_not_enabled', 'MFA is not enabled for this account: use login/');
   assertMaySignIn(scope, user, 'mfa');
   await consumeRateLimit(scope, 'mfaPerAccount', user.id);
@@ -42,12 +43,11 @@ export async function signInWithMfa(scope: Scope, input: MfaLoginInput): Promise
     ownerOf: () => user,
   });
   if (!result.ok) {
-    audit(scope, 'login.failed', { userId: user.id, details: { reason: `mfa_${result.reason}`, email: user.email } });
-    recordLoginAttempt(scope, {
+    recordFailedSignIn(scope, {
       email: user.email,
-      userId: user.id,
-      success: false,
-      failureReason: 'invalid_mfa_code',
+      user,
+      reason: 'invalid_mfa_code',
+      detail: `mfa_${result.reason}`,
       method: 'mfa',
     });
     // 401 here (not signed in yet); mfa/verify/ answers the same code with 400.
@@ -55,5 +55,5 @@ export async function signInWithMfa(scope: Scope, input: MfaLoginInput): Promise
   }
   if ('mfa_token' in input && !(await consumeOneTimeToken(scope.db, input.mfa_token, 'mfa_login')))
     throw invalidToken();
-  return user;
+  return { user, amr: [firstFactor, 'mfa'] };
 }

@@ -1,43 +1,16 @@
-import { and, eq, isNull, lt, or } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { audit } from '../audit/log';
-import { assertCurrentPassword, checkUnderLockout } from '../auth/credential-check';
+import { checkUnderLockout } from '../auth/credential-check';
 import { backupCodes, type User, users } from '../db/schema';
 import { sendEmail } from '../email/mailer';
 import { emailTime } from '../email/templates';
 import { ApiError } from '../errors';
 import type { Scope } from '../scope';
-import { consumeBackupCode, replaceBackupCodes } from './backup-codes';
-import { open, seal } from './secret-box';
-import { matchingStep, newTotpSecret, otpauthUri, qrCodeDataUri } from './totp';
-
-export type CodeCheck =
-  | { ok: true; kind: 'totp' | 'backup_code' }
-  | { ok: false; reason: 'wrong' | 'replayed' | 'no_secret' };
-
-/**
- * Checks a TOTP or backup code. A TOTP step is recorded in one conditional UPDATE, so a step
- * accepted once (or any earlier step) is refused afterwards, also between parallel requests.
- */
-export async function checkCode(scope: Scope, user: User, code: string, allowBackupCodes: boolean): Promise<CodeCheck> {
-  const trimmed = code.trim();
-  if (/^\d{6}$/.test(trimmed)) {
-    if (!user.mfaSecret) return { ok: false, reason: 'no_secret' };
-    const secret = await open(scope.config.mfa.encryptionKey, user.mfaSecret, user.id);
-    const step = matchingStep(secret, trimmed, Date.now());
-    if (step === null) return { ok: false, reason: 'wrong' };
-    const recorded = await scope.db
-      .update(users)
-      .set({ mfaLastStep: step })
-      .where(and(eq(users.id, user.id), or(isNull(users.mfaLastStep), lt(users.mfaLastStep, step))))
-      .returning({ id: users.id });
-    return recorded.length === 1 ? { ok: true, kind: 'totp' } : { ok: false, reason: 'replayed' };
-  }
-  if (allowBackupCodes && (await consumeBackupCode(scope.db, scope.config.mfa.backupCodePepper, user.id, trimmed))) {
-    audit(scope, 'mfa.backup_code_used', { userId: user.id });
-    return { ok: true, kind: 'backup_code' };
-  }
-  return { ok: false, reason: 'wrong' };
-}
+import { bumpSecurityStamp, revokeUserSessions } from '../sessions/sessions';
+import { replaceBackupCodes } from './backup-codes';
+import { checkCode } from './code-check';
+import { seal } from './secret-box';
+import { newTotpSecret, otpauthUri, qrCodeDataUri } from './totp';
 
 /** Starts (or restarts) MFA setup: a new secret, pending until a code proves the app has it. */
 export async function startMfaSetup(scope: Scope, user: User) {
@@ -57,7 +30,13 @@ export async function startMfaSetup(scope: Scope, user: User) {
   return { secret, otpauthUrl: uri, qrCode: qrCodeDataUri(uri), backupCodes: backup };
 }
 
-export async function confirmMfaSetup(scope: Scope, user: User, code: string): Promise<void> {
+/**
+ * Turns MFA on once a code proves the app holds the secret. Every other session ends: they were
+ * opened without the second factor, and one of them may be an attacker's. The current one stays (it
+ * just proved a code), but keeps the `amr` of its sign-in: the admin API wants a session that
+ * signed in with MFA, so staff sign in again after turning it on.
+ */
+export async function confirmMfaSetup(scope: Scope, user: User, currentSessionId: string, code: string): Promise<void> {
   if (user.mfaEnabled) throw new ApiError('mfa_already_enabled', 'MFA is already enabled');
   if (!user.mfaSecret) throw new ApiError('mfa_not_pending', 'Start with POST mfa/enable/ to get a secret');
   const check = await checkUnderLockout(scope, user.email, () => checkCode(scope, user, code, false), {
@@ -66,7 +45,9 @@ export async function confirmMfaSetup(scope: Scope, user: User, code: string): P
   // 400, not 401: the caller is signed in, and a 401 would make the SPA refresh and retry.
   if (!check.ok) throw new ApiError('invalid_mfa_code', 'The code is wrong, expired or already used');
   await scope.db.update(users).set({ mfaEnabled: true, updatedAt: new Date() }).where(eq(users.id, user.id));
-  audit(scope, 'mfa.enabled', { userId: user.id });
+  const revoked = await revokeUserSessions(scope, user.id, 'mfa_enabled', currentSessionId);
+  await bumpSecurityStamp(scope, user.id, currentSessionId);
+  audit(scope, 'mfa.enabled', { userId: user.id, details: { sessions_revoked: revoked } });
   sendEmail(scope, user, 'mfa_enabled', { username: user.username, time: emailTime(Date.now()) });
 }
 
@@ -83,10 +64,8 @@ export async function removeMfa(scope: Scope, user: User, actorId: string): Prom
   sendEmail(scope, user, 'mfa_disabled', { username: user.username, time: emailTime(Date.now()) });
 }
 
-export async function disableMfa(scope: Scope, user: User, password: string): Promise<void> {
+export function assertMfaConfigured(user: User): void {
   if (!user.mfaEnabled && !user.mfaSecret) throw new ApiError('mfa_not_enabled', 'MFA is not enabled');
-  await assertCurrentPassword(scope, user, password, 'The password is incorrect');
-  await removeMfa(scope, user, user.id);
 }
 
 export async function regenerateBackupCodes(scope: Scope, user: User): Promise<string[]> {

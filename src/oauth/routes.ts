@@ -1,5 +1,6 @@
 import { type Context, Hono } from 'hono';
 import { completeSignIn } from '../auth/login';
+import { assertReauthenticated } from '../auth/reauthentication';
 import { requireAuth } from '../auth/require-auth';
 import type { OAuthProvider } from '../db/schema';
 import type { AppEnv } from '../env';
@@ -7,8 +8,8 @@ import { byClientIp, rateLimit } from '../guard/guard';
 import { validate } from '../http/validate';
 import { scopeOf } from '../scope';
 import { type AuthorizationGrant, providerName } from './provider';
-import { githubSignInBody, googleSignInBody, grantOf, linkBody, unlinkBody } from './schemas';
-import { linkProvider, SIGN_IN_METHOD, signInWithOAuth, unlinkProvider } from './service';
+import { githubSignInBody, googleSignInBody, grantOf, linkBody, revokeLinkBody, unlinkBody } from './schemas';
+import { linkProvider, revokeLinkFromEmail, SIGN_IN_METHOD, signInWithOAuth, unlinkProvider } from './service';
 
 async function signIn(c: Context<AppEnv>, provider: OAuthProvider, grant: AuthorizationGrant) {
   const scope = scopeOf(c);
@@ -16,6 +17,7 @@ async function signIn(c: Context<AppEnv>, provider: OAuthProvider, grant: Author
   const body = await completeSignIn(scope, user, {
     rememberMe: false,
     method: SIGN_IN_METHOD[provider],
+    amr: ['oauth'],
     message: `${providerName(provider)} authentication successful`,
   });
   return c.json({ ...body, is_new_user: isNewUser });
@@ -29,9 +31,15 @@ export const oauthRoutes = new Hono<AppEnv>()
     signIn(c, 'GITHUB', grantOf(c.req.valid('json'))),
   )
   .post('/link', requireAuth(), validate('json', linkBody), async (c) => {
+    const scope = scopeOf(c);
     const body = c.req.valid('json');
-    await linkProvider(scopeOf(c), c.get('auth').user, body.provider, grantOf(body));
+    await assertReauthenticated(scope, c.get('auth'), body);
+    await linkProvider(scope, c.get('auth').user, body.provider, grantOf(body));
     return c.json({ message: `${body.provider} account linked successfully` });
+  })
+  .post('/link/revoke', rateLimit('resetPerIp', byClientIp), validate('json', revokeLinkBody), async (c) => {
+    const provider = await revokeLinkFromEmail(scopeOf(c), c.req.valid('json').token);
+    return c.json({ message: `${providerName(provider)} was unlinked and every session was signed out` });
   })
   .post('/unlink', requireAuth(), validate('json', unlinkBody), async (c) => {
     await unlinkProvider(scopeOf(c), c.get('auth').user, c.req.valid('json').provider);

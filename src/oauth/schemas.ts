@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { opaqueToken, reauthBody } from '../auth/schemas';
 import { OAUTH_PROVIDERS } from '../db/schema';
 
 /** Providers' codes are opaque printable ASCII (Google's contain "/"); this only bounds them. */
@@ -24,12 +25,13 @@ export const githubSignInBody = z.strictObject({
   redirect_uri: redirectUri.optional(),
   code_verifier: codeVerifier.optional(),
 });
-export const linkBody = z.strictObject({
+export const linkBody = reauthBody.extend({
   provider: z.enum(OAUTH_PROVIDERS, { message: 'Must be "GOOGLE" or "GITHUB"' }),
   code,
   redirect_uri: redirectUri.optional(),
   code_verifier: codeVerifier.optional(),
 });
+export const revokeLinkBody = z.strictObject({ token: opaqueToken });
 export const unlinkBody = z.strictObject({
   provider: z.enum(OAUTH_PROVIDERS, { message: 'Must be "GOOGLE" or "GITHUB"' }).optional(),
 });

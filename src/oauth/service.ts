@@ -1,12 +1,16 @@
-import { and, eq, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { audit } from '../audit/log';
-import { assertMaySignIn } from '../auth/login';
+import { assertMaySignIn, assertNotLocked } from '../auth/login';
+import { issueOneTimeToken, redeemOneTimeToken } from '../auth/one-time-tokens';
 import type { Database } from '../db/client';
 import { type OAuthProvider, oauthAccounts, type User, users } from '../db/schema';
+import { appLink, sendEmail } from '../email/mailer';
+import { emailTime } from '../email/templates';
 import { ApiError, validationError } from '../errors';
 import type { SignInMethod } from '../history/record';
 import { requireMfaStep } from '../mfa/challenge';
 import type { Scope } from '../scope';
+import { bumpSecurityStamp, revokeUserSessions } from '../sessions/sessions';
 import { findUserByEmail, localeFrom } from '../users/users';
 import { githubClient } from './github';
 import { googleClient } from './google';
@@ -62,10 +66,14 @@ async function findLinkedUser(db: Database, provider: OAuthProvider, accountId: 
   return row?.user;
 }
 
-/** Every factor of the account's own, after the provider vouched for the identity. */
+/**
+ * Every check of the account's own, after the provider vouched for the identity: its state, its
+ * lock (a locked account answers 423 whatever the method, as SPEC §6 says), and MFA.
+ */
 async function admit(scope: Scope, user: User, provider: OAuthProvider): Promise<void> {
   assertMaySignIn(scope, user, SIGN_IN_METHOD[provider]);
-  await requireMfaStep(scope, user);
+  await assertNotLocked(scope, user.email, { user, method: SIGN_IN_METHOD[provider] });
+  await requireMfaStep(scope, user, 'oauth');
 }
 
 function trustedEmail(provider: OAuthProvider, profile: OAuthProfile): string {
@@ -114,31 +122,26 @@ export async function signInWithOAuth(
     const email = trustedEmail(provider, profile);
     const existing = await findUserByEmail(scope.db, email);
     try {
-      if (existing) {
+      if (existing?.isEmailVerified) {
         await linkByEmail(scope, existing, provider, profile);
         return { user: existing, isNewUser: false };
       }
-      const created = await createUser(scope, provider, profile, email, acceptLanguage);
+      // The email's lock applies to whoever signs in with it next, before anything is written.
+      await assertNotLocked(scope, email, { method: SIGN_IN_METHOD[provider] });
+      const created = await createUser(scope, provider, profile, email, acceptLanguage, existing);
       await admit(scope, created, provider);
       return { user: created, isNewUser: true };
     } catch (error) {
-      // A parallel sign-in with the same identity, or a username taken meanwhile, won the insert:
-      // look again; the next round finds its link or picks another username.
+      // A parallel sign-in with the same identity, a username taken meanwhile, or the unverified
+      // account verified meanwhile, won the insert: look again; the next round sees what changed.
       if (error instanceof ApiError || attempt >= 3) throw error;
     }
   }
 }
 
+/** Links the provider to the verified account with its email (SPEC §10). */
 async function linkByEmail(scope: Scope, user: User, provider: OAuthProvider, profile: OAuthProfile): Promise<void> {
   const name = providerName(provider);
-  // Whoever registered this email never proved they own it; merging would let the provider's user
-  // take over an account someone else may have set a password on (or the other way round).
-  if (!user.isEmailVerified) {
-    throw new ApiError(
-      'account_exists_unverified',
-      `An account with this email already exists but its email address was never verified. Sign in with your password (or verify your email first), then link ${name} from your account settings.`,
-    );
-  }
   const other = await scope.db.query.oauthAccounts.findFirst({
     where: and(eq(oauthAccounts.userId, user.id), eq(oauthAccounts.provider, provider)),
   });
@@ -149,11 +152,8 @@ async function linkByEmail(scope: Scope, user: User, provider: OAuthProvider, pr
     );
   }
   await admit(scope, user, provider);
-  await insertLink(scope.db, user.id, provider, profile);
-  audit(scope, 'oauth.linked', {
-    userId: user.id,
-    details: { provider, provider_account_id: profile.providerAccountId, via: 'verified_email' },
-  });
+  const [link] = await insertLink(scope.db, user.id, provider, profile).returning({ id: oauthAccounts.id });
+  await announceLink(scope, user, provider, profile, link?.id ?? '', 'verified_email');
 }
 
 async function createUser(
@@ -162,12 +162,20 @@ async function createUser(
   profile: OAuthProfile,
   email: string,
   acceptLanguage: string | undefined,
+  unverifiedClaim: User | undefined,
 ): Promise<User> {
   const username = await availableUsername(scope.db, profile.usernameHints);
   const now = new Date();
   const id = crypto.randomUUID();
+  // An unverified account is only a claim on the address; the provider has proven it. The claim
+  // goes (with its pending tokens) in the same transaction as the new user is made, and only while
+  // it is still unverified: had it been verified meanwhile, the insert fails and the caller retries.
+  const removeClaim = scope.db
+    .delete(users)
+    .where(and(inArray(users.id, unverifiedClaim ? [unverifiedClaim.id] : []), eq(users.isEmailVerified, false)));
   // One batch, one transaction: never a user without its link, nor a link without its user.
-  const [[user]] = await scope.db.batch([
+  const [, [user]] = await scope.db.batch([
+    removeClaim,
     scope.db
       .insert(users)
       .values({
@@ -184,6 +192,12 @@ async function createUser(
     insertLink(scope.db, id, provider, profile),
   ]);
   if (!user) throw new Error('insert returned no user');
+  if (unverifiedClaim) {
+    audit(scope, 'user.unverified_claim_removed', {
+      userId: unverifiedClaim.id,
+      details: { replaced_by: user.id, provider },
+    });
+  }
   audit(scope, 'user.registered', {
     userId: user.id,
     details: { role: user.role, method: SIGN_IN_METHOD[provider], provider_account_id: profile.providerAccountId },
@@ -226,22 +240,85 @@ export async function linkProvider(
   await assertLinkable(scope.db, user.id, provider);
   const profile = await profileFor(scope, provider, grant);
   await assertLinkable(scope.db, user.id, provider, profile.providerAccountId);
+  let linkId: string;
   try {
-    await insertLink(scope.db, user.id, provider, profile);
+    const [link] = await insertLink(scope.db, user.id, provider, profile).returning({ id: oauthAccounts.id });
+    linkId = link?.id ?? '';
   } catch (error) {
     await assertLinkable(scope.db, user.id, provider, profile.providerAccountId);
     throw error;
   }
+  await announceLink(scope, user, provider, profile, linkId, 'settings');
+}
+
+/** How long the "this wasn't me" link of a link notice works. */
+const LINK_REVOCATION_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Every new link is audited and mailed to the owner with a way to undo it: a link is a lasting way
+ * into the account, so one made with a stolen session must not go unnoticed.
+ */
+async function announceLink(
+  scope: Scope,
+  user: User,
+  provider: OAuthProvider,
+  profile: OAuthProfile,
+  linkId: string,
+  via: 'settings' | 'verified_email',
+): Promise<void> {
   audit(scope, 'oauth.linked', {
     userId: user.id,
-    details: { provider, provider_account_id: profile.providerAccountId, via: 'settings' },
+    details: { provider, provider_account_id: profile.providerAccountId, via },
   });
+  const token = await issueOneTimeToken(scope.db, user.id, 'oauth_link_revocation', LINK_REVOCATION_TTL_SECONDS, {
+    payload: { oauth_account_id: linkId },
+  });
+  sendEmail(
+    scope,
+    user,
+    'provider_linked',
+    { username: user.username, provider: providerName(provider), time: emailTime(Date.now()) },
+    { action: appLink(scope, '/revoke-provider-link', token) },
+  );
 }
 
 /**
- * Removes a link unless it is the user's last way to sign in. The check and the delete are one
- * statement, so two parallel unlinks of a password-less account cannot both succeed.
+ * "This wasn't me" from a link notice: removes that link (unless it is the last way to sign in),
+ * and ends every session, since whoever made the link may have signed in with it.
  */
+export async function revokeLinkFromEmail(scope: Scope, token: string): Promise<OAuthProvider> {
+  const redeemed = await redeemOneTimeToken(scope.db, token, 'oauth_link_revocation');
+  const link = redeemed
+    ? await scope.db.query.oauthAccounts.findFirst({
+        where: and(
+          eq(oauthAccounts.id, redeemed.payload?.oauth_account_id ?? ''),
+          eq(oauthAccounts.userId, redeemed.userId),
+        ),
+      })
+    : undefined;
+  const user = link ? await scope.db.query.users.findFirst({ where: eq(users.id, link.userId) }) : undefined;
+  if (!link || !user)
+    throw new ApiError('invalid_token', 'The link is invalid, used or expired, or the provider is no longer linked');
+  await removeLink(scope, user, link);
+  await bumpSecurityStamp(scope, user.id);
+  const revoked = await revokeUserSessions(scope, user.id, 'provider_link_revoked');
+  audit(scope, 'oauth.unlinked', {
+    userId: user.id,
+    details: { provider: link.provider, via: 'email', sessions_revoked: revoked },
+  });
+  announceUnlink(scope, user, link.provider);
+  return link.provider;
+}
+
+function announceUnlink(scope: Scope, user: User, provider: OAuthProvider): void {
+  sendEmail(scope, user, 'provider_unlinked', {
+    username: user.username,
+    provider: providerName(provider),
+    time: emailTime(Date.now()),
+  });
+}
+
+/** Removes one of the signed-in user's links, and tells the owner. */
 export async function unlinkProvider(scope: Scope, user: User, requested?: OAuthProvider): Promise<OAuthProvider> {
   const links = await scope.db
     .select({ id: oauthAccounts.id, provider: oauthAccounts.provider })
@@ -258,24 +335,34 @@ export async function unlinkProvider(scope: Scope, user: User, requested?: OAuth
     );
   if (!target) throw notLinked();
 
+  await removeLink(scope, user, target);
+  audit(scope, 'oauth.unlinked', { userId: user.id, details: { provider: target.provider, via: 'settings' } });
+  announceUnlink(scope, user, target.provider);
+  return target.provider;
+}
+
+/**
+ * Deletes a link unless it is the user's last way to sign in. The check and the delete are one
+ * statement, so two parallel unlinks of a password-less account cannot both succeed.
+ */
+async function removeLink(scope: Scope, user: User, link: { id: string; provider: OAuthProvider }): Promise<void> {
   const removed = await scope.db
     .delete(oauthAccounts)
     .where(
       and(
-        eq(oauthAccounts.id, target.id),
+        eq(oauthAccounts.id, link.id),
         sql`(exists (select 1 from ${users} where ${users.id} = ${user.id} and ${users.passwordHash} is not null)
           or (select count(*) from ${oauthAccounts} where ${oauthAccounts.userId} = ${user.id}) > 1)`,
       ),
     )
     .returning({ id: oauthAccounts.id });
-  if (removed.length === 0) {
-    const still = await scope.db.query.oauthAccounts.findFirst({ where: eq(oauthAccounts.id, target.id) });
-    if (!still) throw notLinked();
-    throw new ApiError(
-      'last_sign_in_method',
-      `${providerName(target.provider)} is your only way to sign in: set a password (through "forgot password") or link another provider first`,
-    );
+  if (removed.length > 0) return;
+  const still = await scope.db.query.oauthAccounts.findFirst({ where: eq(oauthAccounts.id, link.id) });
+  if (!still) {
+    throw new ApiError('provider_not_linked', `No ${providerName(link.provider)} account is linked`);
   }
-  audit(scope, 'oauth.unlinked', { userId: user.id, details: { provider: target.provider } });
-  return target.provider;
+  throw new ApiError(
+    'last_sign_in_method',
+    `${providerName(link.provider)} is your only way to sign in: set a password (through "forgot password") or link another provider first`,
+  );
 }

@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
 import { audit } from '../audit/log';
-import { retiredRefreshTokens, type Session, sessions, type User, users } from '../db/schema';
+import { type AuthMethod, retiredRefreshTokens, type Session, sessions, type User, users } from '../db/schema';
 import { locationOf } from '../lib/client-info';
 import { randomToken, sha256 } from '../lib/crypto';
 import type { Scope } from '../scope';
@@ -12,41 +12,102 @@ export type RevokeReason =
   | 'suspended'
   | 'refresh_reuse'
   | 'password_changed'
-  | 'password_reset';
+  | 'password_reset'
+  | 'mfa_enabled'
+  | 'provider_link_revoked';
 
-/** Opens a session for a successful login; returns it with its first (plain) refresh token. */
+export interface SessionOptions {
+  rememberMe: boolean;
+  amr: AuthMethod[];
+}
+
+/** A session whose sign-in read the user's current security stamp. */
+const stampIsCurrent = sql`${sessions.securityStamp} = (select ${users.securityStamp} from ${users} where ${users.id} = ${sessions.userId})`;
+
+/** The live sessions of a user, the condition every read and revocation of them shares. */
+const liveSessionsOf = (userId: string, now: Date) =>
+  and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now), stampIsCurrent);
+
+/**
+ * Opens a session for a successful sign-in; returns it with its first (plain) refresh token.
+ * `user` is the row the credentials were checked against: its security stamp goes into the session,
+ * so a reset that lands between that check and this insert still ends the session.
+ * Beyond MAX_SESSIONS_PER_USER live sessions, the least recently used are deleted in the same
+ * transaction, so no client can grow the table without bound through one account.
+ */
 export async function openSession(
   scope: Scope,
   user: User,
-  rememberMe: boolean,
+  options: SessionOptions,
 ): Promise<{ session: Session; refreshToken: string }> {
   const now = new Date();
-  const ttl = rememberMe ? scope.config.rememberMeTtl : scope.config.sessionTtl;
+  const ttl = options.rememberMe ? scope.config.rememberMeTtl : scope.config.sessionTtl;
   const refreshToken = randomToken();
   const { client } = scope;
-  const [session] = await scope.db
-    .insert(sessions)
-    .values({
-      userId: user.id,
-      refreshTokenHash: await sha256(refreshToken),
-      rememberMe,
-      createdAt: now,
-      lastUsedAt: now,
-      expiresAt: new Date(now.getTime() + ttl * 1000),
-      ipAddress: client.ip,
-      userAgent: client.userAgent,
-      device: client.device,
-      browser: client.browser,
-      os: client.os,
-      country: client.country,
-      city: client.city,
-      region: client.region,
-      latitude: client.latitude,
-      longitude: client.longitude,
-      timezone: client.timezone,
-    })
-    .returning();
-  return { session: session as Session, refreshToken };
+  const [[session]] = await scope.db.batch([
+    scope.db
+      .insert(sessions)
+      .values({
+        userId: user.id,
+        refreshTokenHash: await sha256(refreshToken),
+        rememberMe: options.rememberMe,
+        amr: options.amr,
+        securityStamp: user.securityStamp,
+        authenticatedAt: now,
+        createdAt: now,
+        lastUsedAt: now,
+        expiresAt: new Date(now.getTime() + ttl * 1000),
+        ipAddress: client.ip,
+        userAgent: client.userAgent,
+        device: client.device,
+        browser: client.browser,
+        os: client.os,
+        country: client.country,
+        city: client.city,
+        region: client.region,
+        latitude: client.latitude,
+        longitude: client.longitude,
+        timezone: client.timezone,
+      })
+      .returning(),
+    scope.db.delete(sessions).where(
+      inArray(
+        sessions.id,
+        // Every live session after the newest N (LIMIT -1 is SQLite's "no limit").
+        sql`(select ${sessions.id} from ${sessions} where ${liveSessionsOf(user.id, now)}
+            order by ${sessions.lastUsedAt} desc, ${sessions.createdAt} desc
+            limit -1 offset ${scope.config.maxSessionsPerUser})`,
+      ),
+    ),
+  ]);
+  if (!session) throw new Error('insert returned no session');
+  return { session, refreshToken };
+}
+
+/**
+ * Ends every session whose sign-in predates now, except `keepSessionId` (the caller's own, which
+ * just proved a credential). The stamp comparison also stops sign-ins still in flight.
+ */
+export async function bumpSecurityStamp(scope: Scope, userId: string, keepSessionId?: string): Promise<void> {
+  const now = new Date();
+  const bump = scope.db
+    .update(users)
+    .set({ securityStamp: sql`${users.securityStamp} + 1`, updatedAt: now })
+    .where(eq(users.id, userId));
+  if (!keepSessionId) {
+    await bump;
+    return;
+  }
+  await scope.db.batch([
+    bump,
+    scope.db
+      .update(sessions)
+      .set({
+        securityStamp: sql`(select ${users.securityStamp} from ${users} where ${users.id} = ${userId})`,
+        authenticatedAt: now,
+      })
+      .where(and(eq(sessions.id, keepSessionId), eq(sessions.userId, userId))),
+  ]);
 }
 
 /** The session named by an access token, with its user, if it is still live. */
@@ -66,6 +127,7 @@ export async function findLiveSession(
         eq(sessions.userId, userId),
         isNull(sessions.revokedAt),
         gt(sessions.expiresAt, now),
+        eq(sessions.securityStamp, users.securityStamp),
       ),
     )
     .limit(1);
@@ -118,7 +180,14 @@ export async function rotateRefreshToken(scope: Scope, presented: string): Promi
     scope.db
       .update(sessions)
       .set({ refreshTokenHash: nextHash, lastUsedAt: now })
-      .where(and(eq(sessions.refreshTokenHash, presentedHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
+      .where(
+        and(
+          eq(sessions.refreshTokenHash, presentedHash),
+          isNull(sessions.revokedAt),
+          gt(sessions.expiresAt, now),
+          stampIsCurrent,
+        ),
+      )
       .returning(),
     scope.db.insert(retiredRefreshTokens).select(
       scope.db
@@ -164,7 +233,7 @@ export async function listLiveSessions(scope: Scope, userId: string): Promise<Se
   return scope.db
     .select()
     .from(sessions)
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())))
+    .where(liveSessionsOf(userId, new Date()))
     .orderBy(desc(sessions.lastUsedAt))
     .limit(100);
 }
@@ -215,14 +284,7 @@ export async function revokeUserSessions(
   const revoked = await scope.db
     .update(sessions)
     .set({ revokedAt: now, revokedReason: reason })
-    .where(
-      and(
-        eq(sessions.userId, userId),
-        isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, now),
-        keepSessionId ? ne(sessions.id, keepSessionId) : sql`1 = 1`,
-      ),
-    )
+    .where(and(liveSessionsOf(userId, now), keepSessionId ? ne(sessions.id, keepSessionId) : undefined))
     .returning({ id: sessions.id });
   return revoked.length;
 }

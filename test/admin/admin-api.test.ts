@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ROLES, type Role } from '../../src/db/schema';
 import { get, json, PASSWORD, post, problem } from '../helpers/api';
 import { captureConsole } from '../helpers/mail';
+import { codeAt } from '../helpers/mfa';
 import { account, staff } from '../helpers/staff';
 import { login, registerVerified, signedInUser, sql, uniqueEmail, usernameFor } from '../helpers/users';
 
@@ -52,7 +53,8 @@ async function act(token: string, action: (typeof ACTIONS)[number], targetId: st
 }
 
 describe('admin API permissions over HTTP', () => {
-  it('walks every role against every action on a STUDENT account', async () => {
+  // Nine staff accounts through the MFA sign-in, and 90 admin calls: slow on a busy machine.
+  it('walks every role against every action on a STUDENT account', { timeout: 120_000 }, async () => {
     for (const role of ROLES) {
       const target = await account('STUDENT');
       const actor = await staff(role);
@@ -132,8 +134,8 @@ describe('admin API permissions over HTTP', () => {
     expect((await json(response)).user.role).toBe('ADMIN');
   });
 
-  it('requires MFA from SUPER_ADMIN and ADMIN (configurable), not from SUPPORT', async () => {
-    for (const role of ['SUPER_ADMIN', 'ADMIN'] as const) {
+  it('requires a session signed in with MFA from SUPER_ADMIN, ADMIN, SUPPORT and MODERATOR (configurable)', async () => {
+    for (const role of ['SUPER_ADMIN', 'ADMIN', 'SUPPORT', 'MODERATOR'] as const) {
       const noMfa = await staff(role, { mfa: false });
       const body = await problem(await get(admin('users'), { token: noMfa.access_token }), 403, 'mfa_required');
       expect(body.detail).toMatch(/two-factor/);
@@ -141,16 +143,76 @@ describe('admin API permissions over HTTP', () => {
         token: noMfa.access_token,
         env: { ADMIN_MFA_REQUIRED_ROLES: 'SUPER_ADMIN' },
       });
-      expect(relaxed.status).toBe(role === 'ADMIN' ? 200 : 403);
+      expect(relaxed.status, role).toBe(role === 'SUPER_ADMIN' ? 403 : 200);
     }
-    const support = await staff('SUPPORT', { mfa: false });
-    expect((await get(admin('users'), { token: support.access_token })).status).toBe(200);
-    const strict = await get(admin('users'), {
-      token: support.access_token,
-      env: { ADMIN_MFA_REQUIRED_ROLES: 'SUPER_ADMIN,ADMIN,SUPPORT' },
-    });
-    await problem(strict, 403, 'mfa_required');
+    await problem(
+      await get(admin('users'), {
+        token: (await staff('ADMIN')).access_token,
+        env: { ADMIN_MFA_REQUIRED_ROLES: 'ADMIN,KING' },
+      }),
+      503,
+      'service_unavailable',
+    );
   });
+
+  it('checks the session, not the account: a password-only session stays out after MFA is turned on', async () => {
+    const user = await signedInUser();
+    const older = await login(user.email);
+    await sql("UPDATE users SET role = 'ADMIN' WHERE id = ?", user.id).run();
+    const setup = await json(await post('mfa/enable/', undefined, { token: user.access_token }));
+    const code = codeAt(setup.secret, Date.now());
+    expect((await post('mfa/verify/', { code }, { token: user.access_token })).status).toBe(200);
+    // The session that turned MFA on signed in with the password alone: still not admin-capable.
+    const body = await problem(await get(admin('users'), { token: user.access_token }), 403, 'mfa_required');
+    expect(body.detail).toMatch(/sign in again/i);
+    // Every other session ended when MFA was turned on.
+    await problem(await get('me', { token: older.access_token }), 401, 'unauthorized');
+    await problem(await post('refresh', { refresh_token: older.refresh_token }), 401, 'invalid_refresh_token');
+    // A new sign-in through the MFA step is.
+    const challenge = await json(await post('login', { email: user.email, password: PASSWORD }));
+    const signedIn = await json(
+      await post('login/mfa', { mfa_token: challenge.mfa_token, mfa_code: setup.backup_codes[0] }),
+    );
+    expect((await get(admin('users'), { token: signedIn.access_token })).status).toBe(200);
+    const claims = JSON.parse(atob(signedIn.access_token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    expect(claims.amr).toEqual(['password', 'mfa']);
+  });
+
+  it('keeps SUPPORT to learners and teaching staff, and nobody resets their own MFA', async () => {
+    const support = await staff('SUPPORT');
+    for (const role of ['SUPPORT', 'MODERATOR', 'ADMIN', 'SUPER_ADMIN'] as const) {
+      const peer = await staff(role);
+      for (const action of ['unlock', 'revoke-sessions', 'reset-mfa', 'resend-verification']) {
+        await problem(
+          await post(admin(`users/${peer.id}/${action}`), {}, { token: support.access_token }),
+          403,
+          'forbidden',
+        );
+      }
+      expect((await get('me', { token: peer.access_token })).status).toBe(200);
+    }
+    for (const role of [
+      'STUDENT',
+      'STUDENT_PREMIUM',
+      'INSTRUCTOR',
+      'TEACHING_ASSISTANT',
+      'CONTENT_REVIEWER',
+    ] as const) {
+      const learner = await staff(role);
+      expect((await post(admin(`users/${learner.id}/reset-mfa`), {}, { token: support.access_token })).status).toBe(
+        200,
+      );
+    }
+    for (const role of ['SUPPORT', 'ADMIN', 'SUPER_ADMIN'] as const) {
+      const self = role === 'SUPPORT' ? support : await staff(role);
+      await problem(
+        await post(admin(`users/${self.id}/reset-mfa`), {}, { token: self.access_token }),
+        403,
+        'forbidden',
+      );
+      expect((await json(await get('me', { token: self.access_token }))).mfa_enabled).toBe(true);
+    }
+  }, 120_000);
 
   it('needs a token, and answers 404 for unknown users', async () => {
     await problem(await get(admin('users')), 401, 'unauthorized');

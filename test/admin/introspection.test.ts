@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { call, json, post, problem } from '../helpers/api';
 import { signedInUser, sql } from '../helpers/users';
 
-const CLIENTS = { INTROSPECTION_CREDENTIALS: 'billing:billing-secret-1,forum:forum-secret-2' };
+const CLIENTS = { INTROSPECTION_CREDENTIALS: 'billing:billing-secret-1,forum:forum-secret-2-longer' };
 const basic = (id: string, secret: string) => `Basic ${btoa(`${id}:${secret}`)}`;
 
 function introspect(token: string, authorization = basic('billing', 'billing-secret-1')) {
@@ -37,7 +37,7 @@ describe('POST introspect/', () => {
     });
     await sql("UPDATE users SET role = 'STUDENT_PREMIUM' WHERE id = ?", user.id).run();
     expect((await json(await introspect(user.access_token))).role).toBe('STUDENT_PREMIUM');
-    const forum = await introspect(user.access_token, basic('forum', 'forum-secret-2'));
+    const forum = await introspect(user.access_token, basic('forum', 'forum-secret-2-longer'));
     expect((await json(forum)).active).toBe(true);
   });
 

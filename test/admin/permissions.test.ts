@@ -8,7 +8,9 @@ import { ROLES, type Role } from '../../src/db/schema';
  */
 function expected(actor: Role, permission: Permission, target: Role, self: boolean, newRole?: Role): boolean {
   const isAdminAccount = (role: Role) => role === 'SUPER_ADMIN' || role === 'ADMIN';
-  if (self && (permission === 'users.change_role' || permission === 'users.suspend')) return false;
+  // Support helps learners and teaching staff only (not other support, moderators or admins).
+  const supported: Role[] = ['STUDENT', 'STUDENT_PREMIUM', 'INSTRUCTOR', 'TEACHING_ASSISTANT', 'CONTENT_REVIEWER'];
+  if (self && ['users.change_role', 'users.suspend', 'users.reset_mfa'].includes(permission)) return false;
   switch (actor) {
     case 'SUPER_ADMIN':
       return true;
@@ -21,7 +23,7 @@ function expected(actor: Role, permission: Permission, target: Role, self: boole
       return (
         ['users.unlock', 'users.resend_verification', 'users.revoke_sessions', 'users.reset_mfa'].includes(
           permission,
-        ) && !isAdminAccount(target)
+        ) && supported.includes(target)
       );
     case 'MODERATOR':
       if (permission === 'users.read') return true;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CallOptions, get, json, PASSWORD, post, problem } from '../helpers/api';
 import { captureConsole } from '../helpers/mail';
-import { login, registerVerified, sql, uniqueEmail, usernameFor } from '../helpers/users';
+import { login, registerVerified, sql, uniqueEmail } from '../helpers/users';
 import {
   codeVerifier,
   dbState,
@@ -101,16 +101,6 @@ describe('POST oauth/google/', () => {
     });
     // The password keeps working alongside Google.
     await login(user.email, PASSWORD);
-  });
-
-  it('never merges into an account whose own email was never verified', async () => {
-    const email = uniqueEmail('unverified');
-    await post('register', { email, username: usernameFor(email), password: PASSWORD, password_confirm: PASSWORD });
-    const before = await dbState();
-    const body = await problem(await withGoogle(googleAccount({ email })), 409, 'account_exists_unverified');
-    expect(body.detail).toMatch(/sign in with your password/i);
-    expect(body.detail).toMatch(/link Google from your account settings/i);
-    expect(await dbState()).toEqual(before);
   });
 
   it('does not match or create anything from an email Google has not verified', async () => {

@@ -149,7 +149,7 @@ describe('POST oauth/unlink/', () => {
       "SELECT details FROM audit_log WHERE user_id = ? AND event = 'oauth.unlinked'",
       user.id,
     ).first<{ details: string }>();
-    expect(JSON.parse(audit!.details)).toEqual({ provider: 'GOOGLE' });
+    expect(JSON.parse(audit!.details)).toEqual({ provider: 'GOOGLE', via: 'settings' });
   });
 
   it('unlinks the only provider when none is named', async () => {
