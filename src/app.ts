@@ -1,38 +1,55 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
+import { accountRoutes } from './accounts/routes';
 import { adminRoutes } from './admin/routes';
-import { passwordRoutes } from './auth/password-routes';
-import { authRoutes } from './auth/routes';
-import { introspectionRoutes } from './authz/introspection';
 import type { AppEnv } from './env';
 import { ApiError } from './errors';
-import { healthRoutes, jwksRoutes } from './health';
+import { healthRoutes } from './health/routes';
 import { historyRoutes } from './history/routes';
-import { errorResponse } from './http/error-response';
-import { jsonBody } from './http/json-body';
-import { requestContext } from './http/request-context';
+import { introspectionRoutes } from './introspection/routes';
 import { mfaRoutes } from './mfa/routes';
+import { accessLog } from './middleware/access-log';
+import { clientInfo } from './middleware/client-info';
+import { configuration } from './middleware/configuration';
+import { errorResponse } from './middleware/error-response';
+import { jsonBody } from './middleware/json-body';
+import { noStore } from './middleware/no-store';
+import { requestId } from './middleware/request-id';
+import { validationHook } from './middleware/validation';
 import { oauthRoutes } from './oauth/routes';
+import { registerSecuritySchemes } from './openapi/document';
+import { openApiRoutes } from './openapi/routes';
+import { passwordRoutes } from './passwords/routes';
+import { registrationRoutes } from './registration/routes';
 import { sessionRoutes } from './sessions/routes';
+import { signInRoutes } from './sign-in/routes';
+import { jwksRoutes } from './tokens/routes';
+
+/** The JSON API's headers: nothing it answers is a page, so nothing may load or frame it. */
+const apiHeaders = secureHeaders({
+  contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+  strictTransportSecurity: 'max-age=63072000; includeSubDomains',
+  crossOriginResourcePolicy: 'cross-origin',
+});
 
 export function createApp() {
-  const app = new Hono<AppEnv>({ strict: false });
+  const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
+  registerSecuritySchemes(app);
 
-  // First, so that every answer carries them, including a 503 for a bad configuration.
+  // Every request: an id, one log line, no caching by default, the configuration, the caller.
+  // Security headers come first so that even a 503 for a bad configuration carries them.
+  app.use('/api/*', apiHeaders);
+  app.use('/.well-known/*', apiHeaders);
+  app.use(requestId(), accessLog(), noStore(), configuration(), clientInfo());
+
+  // The JSON API group: an origin allowlist for browsers, and bounded JSON bodies.
   app.use(
-    secureHeaders({
-      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-      strictTransportSecurity: 'max-age=63072000; includeSubDomains',
-      crossOriginResourcePolicy: 'cross-origin',
-    }),
-  );
-  app.use(requestContext());
-  app.use(
+    '/api/*',
     cors({
       // Only listed origins get CORS headers; others get none, so browsers refuse the response.
       origin: (origin, c) => (c.get('config')?.corsOrigins.includes(origin) ? origin : null),
-      allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+      allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
       allowHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
       exposeHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
       maxAge: 600,
@@ -40,18 +57,25 @@ export function createApp() {
   );
   app.use('/api/*', jsonBody());
 
-  app.route('/api/auth/health', healthRoutes);
+  const api = '/api/auth';
+  app.route(`${api}/health`, healthRoutes);
   app.route('/.well-known/jwks.json', jwksRoutes);
-  app.route('/api/auth/password', passwordRoutes);
-  app.route('/api/auth/mfa', mfaRoutes);
-  app.route('/api/auth/sessions', sessionRoutes);
-  app.route('/api/auth/admin', adminRoutes);
-  app.route('/api/auth/introspect', introspectionRoutes);
-  app.route('/api/auth', historyRoutes);
-  app.route('/api/auth/oauth', oauthRoutes);
-  app.route('/api/auth', authRoutes);
+  app.route(api, registrationRoutes);
+  app.route(api, signInRoutes);
+  app.route(api, mfaRoutes);
+  app.route(api, sessionRoutes);
+  app.route(api, accountRoutes);
+  app.route(api, passwordRoutes);
+  app.route(api, historyRoutes);
+  app.route(api, oauthRoutes);
+  app.route(api, adminRoutes);
+  app.route(api, introspectionRoutes);
+  app.route(
+    api,
+    openApiRoutes(() => app),
+  );
 
-  app.notFound((c) => errorResponse(new ApiError('not_found', 'No such endpoint'), c));
+  app.notFound((c) => errorResponse(new ApiError('not_found', { detail: 'No such endpoint' }), c));
   app.onError(errorResponse);
   return app;
 }

@@ -143,6 +143,9 @@ const configSchema = z.object({
 
 export type Config = ReturnType<typeof toConfig>;
 
+/** Every variable the parser reads, as the strings wrangler passes (all optional to the type system). */
+export type ConfigVariables = { [Name in keyof z.input<typeof configSchema>]?: string };
+
 function toConfig(raw: z.infer<typeof configSchema>) {
   return {
     appUrl: raw.APP_URL.replace(/\/+$/, ''),
@@ -276,7 +279,7 @@ export class ConfigError extends Error {
 const cache = new WeakMap<object, Config>();
 
 /** Parses the worker's environment once per env object; throws ConfigError listing every problem. */
-export function loadConfig(env: Record<string, unknown>): Config {
+export function loadConfig(env: object): Config {
   const cached = cache.get(env);
   if (cached) return cached;
   const result = configSchema.safeParse(env);

@@ -1,21 +1,30 @@
-/** Bindings and variables the worker receives from wrangler.toml, secrets and `.dev.vars`. */
-export interface Env {
+import type { Config, ConfigVariables } from './config';
+import type { GuardCounter } from './guard/counter-object';
+import type { ClientInfo } from './lib/client-info';
+import type { AuthContext } from './middleware/require-auth';
+import type { Scope } from './scope';
+
+/** The worker's bindings, from wrangler.toml. */
+export interface Bindings {
   DB: D1Database;
   /** Cloudflare Email Service binding, used when EMAIL_TRANSPORT=cloudflare. */
   EMAIL?: SendEmail;
-  GUARD: DurableObjectNamespace<import('./guard/counter-object').GuardCounter>;
-  [variable: string]: unknown;
+  GUARD: DurableObjectNamespace<GuardCounter>;
 }
+
+/** Bindings plus the variables and secrets the configuration parser reads (all strings). */
+export type Env = Bindings & ConfigVariables;
 
 /** Hono's environment type for this app: the bindings plus per-request variables. */
 export interface AppEnv {
   Bindings: Env;
   Variables: {
     requestId: string;
-    config: import('./config').Config;
-    auth: import('./auth/require-auth').AuthContext;
-    client: import('./lib/client-info').ClientInfo;
-    problemCode: string | undefined;
-    scope: import('./scope').Scope;
+    config: Config;
+    auth: AuthContext;
+    client: ClientInfo;
+    /** The problem answered, if any, for the log line: its code and the internal reason. */
+    problem: { code: string; reason: string | undefined } | undefined;
+    scope: Scope;
   };
 }

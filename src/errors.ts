@@ -1,7 +1,7 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /** Every problem the API can answer with: one stable machine code, its status and title. */
-const problems = {
+export const PROBLEMS = {
   validation_failed: [400, 'Validation failed'],
   malformed_json: [400, 'Malformed JSON body'],
   invalid_token: [400, 'Invalid or expired token'],
@@ -27,7 +27,6 @@ const problems = {
   username_taken: [409, 'Username already taken'],
   conflict: [409, 'Conflict'],
   mfa_already_enabled: [409, 'MFA already enabled'],
-  account_exists_unverified: [409, 'Account exists with an unverified email'],
   provider_already_linked: [409, 'Provider already linked'],
   oauth_account_in_use: [409, 'Provider account linked to another user'],
   payload_too_large: [413, 'Payload too large'],
@@ -41,35 +40,52 @@ const problems = {
   service_unavailable: [503, 'Service unavailable'],
 } as const satisfies Record<string, readonly [ContentfulStatusCode, string]>;
 
-export type ProblemCode = keyof typeof problems;
+export type ProblemCode = keyof typeof PROBLEMS;
+export const PROBLEM_CODES = Object.keys(PROBLEMS) as ProblemCode[];
 
 export interface FieldError {
   field: string;
   message: string;
 }
 
-/** An error that maps to one problem+json response. Extra members are merged into the body. */
+export interface ProblemOptions {
+  /** What the client reads; the title when absent. */
+  detail?: string;
+  /** Members merged into the body (`errors`, `locked_until`, `mfa_token`...). */
+  extra?: Record<string, unknown>;
+  headers?: Record<string, string>;
+  /** Only where the contract gives one code two statuses. */
+  status?: ContentfulStatusCode;
+  /** Why, precisely: written to the request's log line, never sent. */
+  reason?: string;
+}
+
+/** An error that maps to one problem+json response. */
 export class ApiError extends Error {
   readonly status: ContentfulStatusCode;
   readonly title: string;
+  readonly detail: string | undefined;
+  readonly extra: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+  readonly reason: string | undefined;
 
   constructor(
     readonly code: ProblemCode,
-    readonly detail?: string,
-    readonly extra: Record<string, unknown> = {},
-    readonly headers: Record<string, string> = {},
-    /** Only where the spec gives one code two statuses (invalid_mfa_code: 401 signing in, 400 signed in). */
-    status?: ContentfulStatusCode,
+    options: ProblemOptions = {},
   ) {
-    super(detail ?? code);
-    const [defaultStatus, title] = problems[code];
-    this.status = status ?? defaultStatus;
+    super(options.detail ?? code);
+    const [defaultStatus, title] = PROBLEMS[code];
+    this.status = options.status ?? defaultStatus;
     this.title = title;
+    this.detail = options.detail;
+    this.extra = options.extra ?? {};
+    this.headers = options.headers ?? {};
+    this.reason = options.reason;
   }
 }
 
 export function validationError(errors: FieldError[], detail = 'The request is invalid'): ApiError {
-  return new ApiError('validation_failed', detail, { errors });
+  return new ApiError('validation_failed', { detail, extra: { errors } });
 }
 
 export function problemBody(error: ApiError) {
@@ -83,9 +99,11 @@ export function problemBody(error: ApiError) {
   };
 }
 
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+
 export function problemResponse(error: ApiError): Response {
   return new Response(JSON.stringify(problemBody(error)), {
     status: error.status,
-    headers: { 'Content-Type': 'application/problem+json', ...error.headers },
+    headers: { 'Content-Type': PROBLEM_MEDIA_TYPE, ...error.headers },
   });
 }

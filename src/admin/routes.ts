@@ -1,14 +1,14 @@
-import { type Context, Hono } from 'hono';
-import { z } from 'zod';
-import { requireAuth } from '../auth/require-auth';
-import { emptyBody } from '../auth/schemas';
-import { requirePermission } from '../authz/require-permission';
-import { ROLES } from '../db/schema';
+import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { toPublicUser } from '../accounts/users';
+import type { Permission } from '../authz/permissions';
 import type { AppEnv } from '../env';
-import { validate } from '../http/validate';
+import { requireAuth } from '../middleware/require-auth';
+import { requirePermission } from '../middleware/require-permission';
+import { errors, json, MessageBody, problem } from '../openapi/responses';
+import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
-import { toPublicUser } from '../users/users';
-import { searchAudit } from './audit-query';
+import { EmptyBody, SessionsRevoked } from '../sessions/schemas';
 import {
   changeRole,
   loadTarget,
@@ -18,91 +18,150 @@ import {
   setSuspended,
   unlock,
   userDetails,
-} from './service';
+} from './actions';
+import { searchAudit } from './audit-query';
+import {
+  AuditPage,
+  AuditQuery,
+  RoleChanged,
+  RoleRequest,
+  Suspended,
+  SuspendRequest,
+  UserDetails,
+  UserIdParam,
+  UserPage,
+  UserSearchQuery,
+} from './schemas';
 import { searchUsers } from './users-query';
 
-const limit = z.coerce.number().int().min(1).max(100).default(50);
-const userSearch = z.object({
-  q: z.string().trim().min(1).max(254).optional(),
-  role: z.enum(ROLES).optional(),
-  status: z.enum(['active', 'suspended', 'unverified', 'disabled']).optional(),
-  cursor: z.string().max(200).optional(),
-  limit,
-});
-const auditSearch = z.object({
-  user_id: z.uuid().optional(),
-  actor_id: z.uuid().optional(),
-  event: z.string().max(64).optional(),
-  from: z.iso
-    .datetime()
-    .transform((value) => new Date(value))
-    .optional(),
-  to: z.iso
-    .datetime()
-    .transform((value) => new Date(value))
-    .optional(),
-  cursor: z.string().max(200).optional(),
-  limit,
-});
-const roleBody = z.strictObject({ role: z.enum(ROLES) });
-const suspendBody = z.strictObject({ reason: z.string().trim().max(500).optional() });
-
-/** Loads the target named in the path for the handler (404 when unknown). */
-const target = (c: Context<AppEnv>) => loadTarget(scopeOf(c), c.req.param('id') ?? '');
-
-export const adminRoutes = new Hono<AppEnv>()
-  .use(requireAuth())
-  .get('/users', requirePermission('users.read'), validate('query', userSearch), async (c) => {
-    const { page, nextCursor } = await searchUsers(scopeOf(c).db, c.req.valid('query'));
-    return c.json({ users: page.map(toPublicUser), next_cursor: nextCursor });
-  })
-  .get('/users/:id', requirePermission('users.read'), async (c) => {
-    return c.json(await userDetails(scopeOf(c), c.get('auth').user, await target(c)));
-  })
-  .post('/users/:id/role', requirePermission('users.change_role'), validate('json', roleBody), async (c) => {
-    const updated = await changeRole(scopeOf(c), c.get('auth').user, await target(c), c.req.valid('json').role);
-    return c.json({ user: toPublicUser(updated), message: 'Role changed successfully' });
-  })
-  .post('/users/:id/suspend', requirePermission('users.suspend'), validate('json', suspendBody), async (c) => {
-    const revoked = await setSuspended(
-      scopeOf(c),
-      c.get('auth').user,
-      await target(c),
-      true,
-      c.req.valid('json').reason,
-    );
-    return c.json({ message: 'User suspended', sessions_revoked: revoked });
-  })
-  .post('/users/:id/unsuspend', requirePermission('users.suspend'), validate('json', emptyBody), async (c) => {
-    await setSuspended(scopeOf(c), c.get('auth').user, await target(c), false);
-    return c.json({ message: 'User unsuspended' });
-  })
-  .post('/users/:id/unlock', requirePermission('users.unlock'), validate('json', emptyBody), async (c) => {
-    await unlock(scopeOf(c), c.get('auth').user, await target(c));
-    return c.json({ message: 'Account unlocked' });
-  })
-  .post(
-    '/users/:id/resend-verification',
-    requirePermission('users.resend_verification'),
-    validate('json', emptyBody),
-    async (c) => {
-      await resendVerification(scopeOf(c), c.get('auth').user, await target(c));
-      return c.json({ message: 'Verification email sent' });
-    },
-  )
-  .post(
-    '/users/:id/revoke-sessions',
-    requirePermission('users.revoke_sessions'),
-    validate('json', emptyBody),
-    async (c) => {
-      const revoked = await revokeSessions(scopeOf(c), c.get('auth').user, await target(c));
-      return c.json({ message: `${revoked} sessions revoked successfully`, revoked });
-    },
-  )
-  .post('/users/:id/reset-mfa', requirePermission('users.reset_mfa'), validate('json', emptyBody), async (c) => {
-    await resetMfa(scopeOf(c), c.get('auth').user, await target(c));
-    return c.json({ message: 'MFA reset' });
-  })
-  .get('/audit', requirePermission('audit.read'), validate('query', auditSearch), async (c) => {
-    return c.json(await searchAudit(scopeOf(c).db, c.req.valid('query')));
+const adminErrors = (extras: Parameters<typeof errors>[0] = [], more: Parameters<typeof errors>[1] = {}) =>
+  errors(['auth', ...extras], {
+    403: problem('`forbidden` (role or target not allowed) or `mfa_required` (the session did not sign in with MFA)'),
+    ...more,
   });
+
+/** An admin route: Bearer, the permission, and the target user in the path when it has one. */
+function adminRoute<R extends Omit<RouteConfig, 'security' | 'middleware' | 'tags'>>(permission: Permission, route: R) {
+  return createRoute({
+    ...route,
+    tags: ['Admin'],
+    security: [{ bearerAuth: [] }],
+    middleware: [requireAuth(), requirePermission(permission)] as const,
+  });
+}
+
+const emptyBody = { content: { 'application/json': { schema: EmptyBody } }, required: false };
+const targetOf = (c: Context<AppEnv>) => loadTarget(scopeOf(c), c.req.param('id') ?? '');
+const withTarget = { 404: problem('No such user') };
+
+const listUsers = adminRoute('users.read', {
+  method: 'get',
+  operationId: 'searchUsers',
+  path: '/admin/users',
+  summary: 'Search users (email or username prefix, role, status), newest first',
+  request: { query: UserSearchQuery },
+  responses: { 200: json(UserPage, 'A page; pass next_cursor back as cursor'), ...adminErrors() },
+});
+const getUser = adminRoute('users.read', {
+  method: 'get',
+  operationId: 'getUserDetails',
+  path: '/admin/users/{id}',
+  summary: "One user's details: sessions, lock, MFA, providers, last sign-ins",
+  request: { params: UserIdParam },
+  responses: { 200: json(UserDetails, 'Details'), ...adminErrors([], withTarget) },
+});
+const role = adminRoute('users.change_role', {
+  method: 'post',
+  operationId: 'changeUserRole',
+  path: '/admin/users/{id}/role',
+  summary: 'Change the role (in force on the next request)',
+  request: { params: UserIdParam, body: { content: { 'application/json': { schema: RoleRequest } }, required: true } },
+  responses: { 200: json(RoleChanged, 'Changed'), ...adminErrors(['body'], withTarget) },
+});
+const suspend = adminRoute('users.suspend', {
+  method: 'post',
+  operationId: 'suspendUser',
+  path: '/admin/users/{id}/suspend',
+  summary: 'Suspend: every session ends, sign-in answers 403',
+  request: {
+    params: UserIdParam,
+    body: { content: { 'application/json': { schema: SuspendRequest } }, required: false },
+  },
+  responses: { 200: json(Suspended, 'Suspended'), ...adminErrors(['body'], withTarget) },
+});
+const simple = (permission: Permission, path: string, operationId: string, summary: string, more = {}) =>
+  adminRoute(permission, {
+    method: 'post',
+    operationId,
+    path: `/admin/users/{id}/${path}`,
+    summary,
+    request: { params: UserIdParam, body: emptyBody },
+    responses: { 200: json(MessageBody, 'Done'), ...adminErrors(['body'], { ...withTarget, ...more }) },
+  });
+const unsuspend = simple('users.suspend', 'unsuspend', 'unsuspendUser', 'Lift a suspension');
+const unlockRoute = simple('users.unlock', 'unlock', 'unlockUser', 'Clear the lockout');
+const resend = simple(
+  'users.resend_verification',
+  'resend-verification',
+  'resendUserVerification',
+  'Resend the verification email',
+  {
+    409: problem('Already verified'),
+  },
+);
+const resetMfaRoute = simple('users.reset_mfa', 'reset-mfa', 'resetUserMfa', 'Turn MFA off for the user', {
+  400: problem('`mfa_not_enabled`'),
+});
+const revoke = adminRoute('users.revoke_sessions', {
+  method: 'post',
+  operationId: 'revokeUserSessions',
+  path: '/admin/users/{id}/revoke-sessions',
+  summary: "Revoke all the user's sessions",
+  request: { params: UserIdParam, body: emptyBody },
+  responses: { 200: json(SessionsRevoked, 'Revoked'), ...adminErrors(['body'], withTarget) },
+});
+const audit = adminRoute('audit.read', {
+  method: 'get',
+  operationId: 'readAuditLog',
+  path: '/admin/audit',
+  summary: 'Read the audit log, newest first',
+  request: { query: AuditQuery },
+  responses: { 200: json(AuditPage, 'A page'), ...adminErrors() },
+});
+
+export const adminRoutes = routes()
+  .openapi(listUsers, async (c) => {
+    const { page, nextCursor } = await searchUsers(scopeOf(c).db, c.req.valid('query'));
+    return c.json({ users: page.map(toPublicUser), next_cursor: nextCursor }, 200);
+  })
+  .openapi(getUser, async (c) => c.json(await userDetails(scopeOf(c), c.get('auth').user, await targetOf(c)), 200))
+  .openapi(role, async (c) => {
+    const updated = await changeRole(scopeOf(c), c.get('auth').user, await targetOf(c), c.req.valid('json').role);
+    return c.json({ user: toPublicUser(updated), message: 'Role changed successfully' }, 200);
+  })
+  .openapi(suspend, async (c) => {
+    const { reason } = c.req.valid('json');
+    const revoked = await setSuspended(scopeOf(c), c.get('auth').user, await targetOf(c), true, reason);
+    return c.json({ message: 'User suspended', sessions_revoked: revoked }, 200);
+  })
+  .openapi(unsuspend, async (c) => {
+    await setSuspended(scopeOf(c), c.get('auth').user, await targetOf(c), false);
+    return c.json({ message: 'User unsuspended' }, 200);
+  })
+  .openapi(unlockRoute, async (c) => {
+    await unlock(scopeOf(c), c.get('auth').user, await targetOf(c));
+    return c.json({ message: 'Account unlocked' }, 200);
+  })
+  .openapi(resend, async (c) => {
+    await resendVerification(scopeOf(c), c.get('auth').user, await targetOf(c));
+    return c.json({ message: 'Verification email sent' }, 200);
+  })
+  .openapi(revoke, async (c) => {
+    const revoked = await revokeSessions(scopeOf(c), c.get('auth').user, await targetOf(c));
+    return c.json({ message: `${revoked} sessions revoked successfully`, revoked }, 200);
+  })
+  .openapi(resetMfaRoute, async (c) => {
+    await resetMfa(scopeOf(c), c.get('auth').user, await targetOf(c));
+    return c.json({ message: 'MFA reset' }, 200);
+  })
+  .openapi(audit, async (c) => c.json(await searchAudit(scopeOf(c).db, c.req.valid('query')), 200));

@@ -1,11 +1,7 @@
-import type { Context, MiddlewareHandler } from 'hono';
 import type { Config } from '../config';
-import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
-import { ipSubject } from '../lib/client-info';
 import { describeError } from '../lib/describe-error';
 import type { Scope } from '../scope';
-import { normaliseEmail } from '../users/users';
 import type { AttemptOutcome, AttemptReservation, GuardCounter, RateDecision } from './counter-object';
 
 export type RateRule = keyof Config['rateLimits'];
@@ -23,7 +19,10 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     console.error(JSON.stringify({ level: 'error', msg: 'guard counter unreachable', error: describeError(error) }));
-    throw new ApiError('service_unavailable', 'Abuse protection is temporarily unavailable; try again shortly');
+    throw new ApiError('service_unavailable', {
+      detail: 'Abuse protection is temporarily unavailable; try again shortly',
+      reason: 'guard_unreachable',
+    });
   }
 }
 
@@ -47,12 +46,11 @@ export async function consumeRateLimit(
   const decision = await guarded(() => counter(scope, `rate:${rule}:${subject}`).hit(limit, windowSeconds, now));
   const headers = rateHeaders(decision, now);
   if (!decision.allowed) {
-    throw new ApiError(
-      'rate_limited',
-      'Too many requests; retry later',
-      {},
-      { ...headers, 'Retry-After': headers['RateLimit-Reset']! },
-    );
+    throw new ApiError('rate_limited', {
+      detail: 'Too many requests; retry later',
+      headers: { ...headers, 'Retry-After': headers['RateLimit-Reset']! },
+      reason: rule,
+    });
   }
   return headers;
 }
@@ -67,27 +65,6 @@ export async function withinBudget(
   const decision = await guarded(() => counter(scope, `rate:${rule}:${subject}`).hit(limit, windowSeconds, Date.now()));
   return decision.allowed;
 }
-
-/**
- * Route middleware: rate limits `rule` per the subject picked from the request (client IP,
- * normalised email, ...), before any handler work such as hashing runs.
- */
-export function rateLimit(rule: RateRule, subjectOf: (c: Context<AppEnv>) => string | null): MiddlewareHandler<AppEnv> {
-  return async function rateLimitMiddleware(c, next) {
-    const subject = subjectOf(c) ?? 'unknown';
-    const headers = await consumeRateLimit({ env: c.env, config: c.get('config') }, rule, subject);
-    await next();
-    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
-  };
-}
-
-export const byClientIp = (c: Context<AppEnv>) => ipSubject(c.get('client').ip);
-
-/** The normalised `email` of an already validated JSON body. */
-export const byBodyEmail = (c: Context<AppEnv>) => {
-  const body = (c.req.valid as (target: 'json') => { email?: unknown })('json');
-  return typeof body.email === 'string' ? normaliseEmail(body.email) : null;
-};
 
 const lockoutKey = (email: string) => `lockout:${email}`;
 
@@ -104,22 +81,20 @@ export async function reserveCredentialCheck(scope: Scope, email: string): Promi
   if (reservation.reason === 'locked' && reservation.lockedUntil) {
     throw lockedError(reservation.lockedUntil);
   }
-  throw new ApiError(
-    'rate_limited',
-    'Too many sign-in attempts in progress; retry shortly',
-    {},
-    { 'Retry-After': '1' },
-  );
+  throw new ApiError('rate_limited', {
+    detail: 'Too many sign-in attempts in progress; retry shortly',
+    headers: { 'Retry-After': '1' },
+    reason: 'attempts_in_flight',
+  });
 }
 
 export function lockedError(lockedUntil: number): ApiError {
   const until = new Date(lockedUntil).toISOString();
-  return new ApiError(
-    'account_locked',
-    `Too many failed attempts; the account is locked until ${until}`,
-    { locked_until: until },
-    { 'Retry-After': String(Math.max(1, Math.ceil((lockedUntil - Date.now()) / 1000))) },
-  );
+  return new ApiError('account_locked', {
+    detail: `Too many failed attempts; the account is locked until ${until}`,
+    extra: { locked_until: until },
+    headers: { 'Retry-After': String(Math.max(1, Math.ceil((lockedUntil - Date.now()) / 1000))) },
+  });
 }
 
 /** Settles a reserved check; returns the lock end when this failure locked the account. */

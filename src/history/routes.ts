@@ -1,23 +1,45 @@
-import { Hono } from 'hono';
-import { z } from 'zod';
-import { requireAuth } from '../auth/require-auth';
-import type { AppEnv } from '../env';
-import { validate } from '../http/validate';
+import { createRoute } from '@hono/zod-openapi';
+import { requireAuth } from '../middleware/require-auth';
+import { errors, json } from '../openapi/responses';
+import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
 import { loginHistoryOf, loginStatisticsOf } from './queries';
+import { HistoryQuery, LoginAttempt, LoginStatistics, StatisticsQuery } from './schemas';
 
-const boolean = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
-const historyQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  success_only: boolean.default(false),
+const bearer = [{ bearerAuth: [] }];
+
+const history = createRoute({
+  method: 'get',
+  operationId: 'getLoginHistory',
+  path: '/login-history',
+  tags: ['History'],
+  summary: "The user's sign-in attempts, newest first",
+  security: bearer,
+  middleware: [requireAuth()] as const,
+  request: { query: HistoryQuery },
+  responses: { 200: json(LoginAttempt.array(), 'Attempts'), ...errors(['auth']) },
 });
-const statisticsQuery = z.object({ days: z.coerce.number().int().min(1).max(365).default(30) });
 
-export const historyRoutes = new Hono<AppEnv>()
-  .get('/login-history', requireAuth(), validate('query', historyQuery), async (c) => {
+const statistics = createRoute({
+  method: 'get',
+  operationId: 'getLoginStatistics',
+  path: '/login-statistics',
+  tags: ['History'],
+  summary: 'Counts of attempts over the last `days` days',
+  security: bearer,
+  middleware: [requireAuth()] as const,
+  request: { query: StatisticsQuery },
+  responses: { 200: json(LoginStatistics, 'Statistics'), ...errors(['auth']) },
+});
+
+export const historyRoutes = routes()
+  .openapi(history, async (c) => {
     const { limit, success_only } = c.req.valid('query');
-    return c.json(await loginHistoryOf(scopeOf(c).db, c.get('auth').user.id, { limit, successOnly: success_only }));
+    return c.json(
+      await loginHistoryOf(scopeOf(c).db, c.get('auth').user.id, { limit, successOnly: success_only }),
+      200,
+    );
   })
-  .get('/login-statistics', requireAuth(), validate('query', statisticsQuery), async (c) => {
-    return c.json(await loginStatisticsOf(scopeOf(c).db, c.get('auth').user.id, c.req.valid('query').days));
+  .openapi(statistics, async (c) => {
+    return c.json(await loginStatisticsOf(scopeOf(c).db, c.get('auth').user.id, c.req.valid('query').days), 200);
   });

@@ -56,12 +56,15 @@ export function providerHttp(provider: OAuthProvider, requestId: string, timeout
       }),
     );
     if (failure.kind === 'bad_grant') {
-      return new ApiError('invalid_oauth_code', 'The authorization code is invalid, expired or already used');
+      return new ApiError('invalid_oauth_code', {
+        detail: 'The authorization code is invalid, expired or already used',
+        reason: `${stage}_${failure.kind}`,
+      });
     }
-    return new ApiError(
-      'provider_unavailable',
-      `${providerName(provider)} could not complete the sign-in; try again shortly`,
-    );
+    return new ApiError('provider_unavailable', {
+      detail: `${providerName(provider)} could not complete the sign-in; try again shortly`,
+      reason: `${stage}_${failure.kind === 'unavailable' ? failure.reason : failure.kind}`,
+    });
   };
   return {
     fail,
@@ -98,8 +101,7 @@ export function providerName(provider: OAuthProvider): string {
 
 export function assertConfigured<T>(provider: OAuthProvider, settings: T | null): T {
   if (settings) return settings;
-  throw new ApiError(
-    'provider_not_configured',
-    `Sign-in with ${providerName(provider)} is not configured on this server`,
-  );
+  throw new ApiError('provider_not_configured', {
+    detail: `Sign-in with ${providerName(provider)} is not configured on this server`,
+  });
 }

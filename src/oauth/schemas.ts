@@ -1,6 +1,8 @@
-import { z } from 'zod';
-import { opaqueToken, reauthBody } from '../auth/schemas';
+import { z } from '@hono/zod-openapi';
+import { ReauthProof } from '../credentials/schemas';
 import { OAUTH_PROVIDERS } from '../db/schema';
+import { opaqueToken } from '../sessions/schemas';
+import { LoginResponse } from '../sign-in/schemas';
 
 /** Providers' codes are opaque printable ASCII (Google's contain "/"); this only bounds them. */
 const code = z
@@ -15,26 +17,27 @@ const codeVerifier = z
   .string()
   .regex(/^[A-Za-z0-9._~-]{43,128}$/, 'Must be 43-128 characters of A-Z, a-z, 0-9, ".", "_", "~" or "-" (RFC 7636)');
 
-export const googleSignInBody = z.strictObject({
-  code,
-  redirect_uri: redirectUri,
-  code_verifier: codeVerifier.optional(),
-});
-export const githubSignInBody = z.strictObject({
-  code,
-  redirect_uri: redirectUri.optional(),
-  code_verifier: codeVerifier.optional(),
-});
-export const linkBody = reauthBody.extend({
+export const GoogleSignInRequest = z
+  .strictObject({ code, redirect_uri: redirectUri, code_verifier: codeVerifier.optional() })
+  .openapi('GoogleSignInRequest', {
+    example: { code: '4/0AfJohXm-code-from-google', redirect_uri: 'https://app.example.com/auth/google/callback' },
+  });
+export const GitHubSignInRequest = z
+  .strictObject({ code, redirect_uri: redirectUri.optional(), code_verifier: codeVerifier.optional() })
+  .openapi('GitHubSignInRequest', { example: { code: 'a1b2c3d4e5f6a7b8c9d0' } });
+export const OAuthSignInResponse = LoginResponse.extend({
+  is_new_user: z.boolean().openapi({ description: 'The account was created by this sign-in' }),
+}).openapi('OAuthSignInResponse');
+export const LinkRequest = ReauthProof.extend({
   provider: z.enum(OAUTH_PROVIDERS, { message: 'Must be "GOOGLE" or "GITHUB"' }),
   code,
   redirect_uri: redirectUri.optional(),
   code_verifier: codeVerifier.optional(),
-});
-export const revokeLinkBody = z.strictObject({ token: opaqueToken });
-export const unlinkBody = z.strictObject({
-  provider: z.enum(OAUTH_PROVIDERS, { message: 'Must be "GOOGLE" or "GITHUB"' }).optional(),
-});
+}).openapi('LinkRequest');
+export const RevokeLinkRequest = z.strictObject({ token: opaqueToken }).openapi('RevokeLinkRequest');
+export const UnlinkRequest = z
+  .strictObject({ provider: z.enum(OAUTH_PROVIDERS, { message: 'Must be "GOOGLE" or "GITHUB"' }).optional() })
+  .openapi('UnlinkRequest');
 
 export const grantOf = (body: { code: string; redirect_uri?: string; code_verifier?: string }) => ({
   code: body.code,

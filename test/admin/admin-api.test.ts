@@ -222,7 +222,12 @@ describe('admin API permissions over HTTP', () => {
       404,
       'not_found',
     );
-    await problem(await get(admin('users/nope'), { token: superAdmin.access_token }), 404, 'not_found');
+    const malformed = await problem(
+      await get(admin('users/nope'), { token: superAdmin.access_token }),
+      400,
+      'validation_failed',
+    );
+    expect(malformed.errors).toEqual([{ field: 'id', message: 'Must be a user id (UUID)' }]);
     await problem(
       await post(admin(`users/${superAdmin.id}/role`), { role: 'KING' }, { token: superAdmin.access_token }),
       400,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PasswordHasher } from '../../src/auth/password-hasher';
+import { PasswordHasher } from '../../src/credentials/password-hasher';
 
 describe('PasswordHasher', () => {
   it('verifies its own hashes, refuses others and malformed strings, and asks to re-hash other parameters', async () => {

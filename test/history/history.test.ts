@@ -312,7 +312,13 @@ describe('sessions', () => {
     expect(await json(response)).toEqual({ message: 'Session revoked successfully' });
     await problem(await get('me', { token: aliceOther.access_token }), 401, 'unauthorized');
     await problem(await del(`sessions/${other.id}`, { token: alice.access_token }), 404, 'not_found');
-    await problem(await del('sessions/not-a-uuid', { token: alice.access_token }), 404, 'not_found');
+    // Path parameters are validated as UUIDs (issue 14): not an id at all is bad input, not a missing one.
+    const malformed = await problem(
+      await del('sessions/not-a-uuid', { token: alice.access_token }),
+      400,
+      'validation_failed',
+    );
+    expect(malformed.errors).toEqual([{ field: 'id', message: 'Must be a session id (UUID)' }]);
     expect((await get('me', { token: bob.access_token })).status).toBe(200);
   });
 

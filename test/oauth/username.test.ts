@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { usernameBase } from '../../src/oauth/username';
+import { usernameBase } from '../../src/accounts/username';
 
 describe('usernames derived from a provider profile', () => {
   const cases: [string[], string][] = [

@@ -1,0 +1,45 @@
+import { z } from '@hono/zod-openapi';
+import { ROLES } from '../db/schema';
+
+/** Trimmed, at most 254 characters; compared case-insensitively (stored lower-case). */
+export const email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ message: 'Must be a valid email address' }))
+  .openapi({ type: 'string', format: 'email', maxLength: 254, example: 'user@example.com' });
+
+export const username = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_.-]{3,30}$/, 'Username must be 3-30 characters of letters, digits, "_", "." or "-"')
+  .openapi({ example: 'johndoe' });
+
+/** The user object of the seed's API. */
+export const PublicUser = z
+  .object({
+    id: z.uuid(),
+    username: z.string(),
+    email: z.email(),
+    role: z.enum(ROLES),
+    is_email_verified: z.boolean(),
+    is_active: z.boolean(),
+    is_suspended: z.boolean(),
+    mfa_enabled: z.boolean(),
+    last_login_at: z.iso.datetime().nullable(),
+    created_at: z.iso.datetime(),
+  })
+  .openapi('User', {
+    example: {
+      id: '6f1c1f8e-6d5a-4a8e-9d3e-2f3c4b5a6d7e',
+      username: 'johndoe',
+      email: 'user@example.com',
+      role: 'STUDENT',
+      is_email_verified: true,
+      is_active: true,
+      is_suspended: false,
+      mfa_enabled: false,
+      last_login_at: '2026-11-30T08:05:00.000Z',
+      created_at: '2026-09-01T10:00:00.000Z',
+    },
+  });

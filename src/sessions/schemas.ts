@@ -1,0 +1,61 @@
+import { z } from '@hono/zod-openapi';
+
+/** Opaque 256-bit tokens (refresh, single-use links), base64url. */
+export const opaqueToken = z
+  .string()
+  .min(16)
+  .max(256)
+  .regex(/^[A-Za-z0-9_-]+$/, 'Malformed token');
+
+export const RefreshRequest = z
+  .strictObject({ refresh_token: opaqueToken })
+  .openapi('RefreshRequest', { example: { refresh_token: 'your-refresh-token-from-login-0123456789' } });
+
+export const SessionTokens = z.object({
+  access_token: z.string().openapi({ description: 'EdDSA JWT (`typ: at+jwt`), ACCESS_TOKEN_TTL seconds' }),
+  refresh_token: z.string().openapi({ description: 'Opaque; rotated at every refresh' }),
+  expires_at: z.iso.datetime().openapi({ description: "The access token's expiry" }),
+});
+
+export const RefreshResponse = SessionTokens.extend({
+  session_token: z.string().openapi({ description: 'The access token again (the seed SPA reads this name)' }),
+}).openapi('RefreshResponse');
+
+export const SessionView = z
+  .object({
+    id: z.uuid(),
+    created_at: z.iso.datetime(),
+    last_used_at: z.iso.datetime(),
+    expires_at: z.iso.datetime(),
+    ip_address: z.string().nullable(),
+    device: z.string().nullable(),
+    browser: z.string().nullable(),
+    os: z.string().nullable(),
+    location: z.string().nullable(),
+    current: z.boolean(),
+  })
+  .openapi('Session', {
+    example: {
+      id: '0b7e2a4c-9d1f-4e3a-8c5b-6a7d8e9f0a1b',
+      created_at: '2026-11-30T08:05:00.000Z',
+      last_used_at: '2026-11-30T09:12:00.000Z',
+      expires_at: '2026-12-01T08:05:00.000Z',
+      ip_address: '203.0.113.10',
+      device: 'Desktop',
+      browser: 'Chrome 120',
+      os: 'Windows 10',
+      location: 'Paris, France',
+      current: true,
+    },
+  });
+
+export const SessionsRevoked = z
+  .object({ message: z.string(), revoked: z.number().int() })
+  .openapi('SessionsRevoked', { example: { message: '2 sessions revoked successfully', revoked: 2 } });
+
+export const SessionIdParam = z.object({
+  id: z.uuid({ message: 'Must be a session id (UUID)' }).openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+/** Bodies the seed posts empty: nothing may be sent, and `{}` is what an empty body reads as. */
+export const EmptyBody = z.strictObject({}).openapi('Empty');

@@ -1,0 +1,32 @@
+import { signInRefusal } from '../accounts/rules';
+import type { User } from '../db/schema';
+import { failure } from '../failures';
+import { lockedError, lockoutStatus } from '../guard/guard';
+import { recordFailedSignIn, type SignInMethod } from '../history/record';
+import type { Scope } from '../scope';
+
+/**
+ * Refuses a sign-in the account's own state forbids (disabled, suspended, unverified), after the
+ * credentials were right; the refusal is recorded in the history.
+ */
+export function refuseBarredAccount(scope: Scope, user: User, method: SignInMethod): void {
+  const refusal = signInRefusal(user);
+  if (!refusal) return;
+  recordFailedSignIn(scope, { email: user.email, user, reason: refusal, method });
+  throw failure(refusal);
+}
+
+/**
+ * For sign-ins that check no password (a provider, a passkey): a locked email still answers 423,
+ * and the refusal is recorded like a locked password attempt. It neither extends nor clears the lock.
+ */
+export async function refuseLockedAccount(
+  scope: Scope,
+  email: string,
+  attempt: { user?: User; method: SignInMethod },
+): Promise<void> {
+  const { lockedUntil } = await lockoutStatus(scope, email);
+  if (!lockedUntil) return;
+  recordFailedSignIn(scope, { email, user: attempt.user, reason: 'account_locked', method: attempt.method });
+  throw lockedError(lockedUntil);
+}
