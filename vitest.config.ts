@@ -68,8 +68,16 @@ export default defineConfig({
         test: {
           name: 'worker',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**'],
+          exclude: ['test/e2e/**', 'test/node/**'],
           setupFiles: ['./test/setup/apply-migrations.ts'],
+        },
+      },
+      {
+        // Checks of the repository itself (docs against code), in plain Node.
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/node/**/*.test.ts'],
         },
       },
       {
