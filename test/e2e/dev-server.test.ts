@@ -104,7 +104,8 @@ afterAll(async () => {
 
 describe('npm start -- <wrangler dev args>', () => {
   it('uses the given variables file (secrets added to it) and prints the effective configuration', async () => {
-    await waitForOutput(/└/);
+    // Printed once wrangler listens; it imports wrangler, which takes a while on a busy machine.
+    await waitForOutput(/┌ effective configuration[\s\S]*?\n└/, 60_000);
     expect(output).toMatch(new RegExp(`ACCESS_TOKEN_TTL +${ACCESS_TOKEN_TTL} +\\S*e2e\\.vars\\n`));
     expect(output).toMatch(/CORS_ORIGINS +http:\/\/e2e\.example +\S*e2e\.vars, replaces wrangler\.toml\n/);
     expect(output).toMatch(/JWT_PRIVATE_KEY +\(secret, set\) +\S*e2e\.vars\n/);
