@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
@@ -15,6 +16,24 @@ function testSecrets() {
   };
 }
 
+/**
+ * wrangler.toml as the worker tests see it: the same file, copied into a directory of its own.
+ * Wrangler adds the variables of `.dev.vars` (or `.env`) found next to the config it is given, and
+ * the developer's local settings (a short ACCESS_TOKEN_TTL, other CORS_ORIGINS) must not change
+ * what the tests see. Paths in the copy are made absolute so they still point into the project.
+ */
+function wranglerConfigWithoutLocalVars(): string {
+  const directory = path.join(import.meta.dirname, 'node_modules', '.cache', 'vitest-wrangler');
+  const copy = path.join(directory, 'wrangler.toml');
+  const toml = readFileSync(path.join(import.meta.dirname, 'wrangler.toml'), 'utf8').replace(
+    /^(main|migrations_dir)\s*=\s*"([^"]+)"/gm,
+    (_, key: string, value: string) => `${key} = ${JSON.stringify(path.resolve(import.meta.dirname, value))}`,
+  );
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(copy, toml);
+  return copy;
+}
+
 export default defineConfig({
   test: {
     // Request logs are noise when a test passes and evidence when it fails.
@@ -24,7 +43,7 @@ export default defineConfig({
         plugins: [
           cloudflareTest(async () => ({
             main: './src/index.ts',
-            wrangler: { configPath: './wrangler.toml' },
+            wrangler: { configPath: wranglerConfigWithoutLocalVars() },
             miniflare: {
               email: {
                 send_email: [
@@ -49,8 +68,16 @@ export default defineConfig({
         test: {
           name: 'worker',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**'],
+          exclude: ['test/e2e/**', 'test/node/**'],
           setupFiles: ['./test/setup/apply-migrations.ts'],
+        },
+      },
+      {
+        // Checks of the repository itself (docs against code), in plain Node.
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/node/**/*.test.ts'],
         },
       },
       {

@@ -13,14 +13,30 @@ const generators = {
   INTROSPECTION_CREDENTIALS: () => `local-service:${randomBytes(24).toString('base64url')}`,
 };
 
-export function ensureDevVars(root) {
-  const file = path.join(root, '.dev.vars');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const present = new Set(current.split('\n').map((line) => line.split('=')[0]?.trim()));
+/**
+ * The secrets `npm start` needs, appended to the last of `files` (dotenv files, later ones winning,
+ * as wrangler reads them) when none of them has them.
+ */
+export function ensureLocalSecrets(files) {
+  const file = files.at(-1);
+  const present = new Set(
+    files.flatMap((each) =>
+      existsSync(each)
+        ? readFileSync(each, 'utf8')
+            .split('\n')
+            .map((line) => line.split('=')[0]?.trim())
+        : [],
+    ),
+  );
   const missing = Object.keys(generators).filter((name) => !present.has(name));
   if (missing.length === 0) return;
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const lines = missing.map((name) => `${name}='${generators[name]()}'`);
   const prefix = current && !current.endsWith('\n') ? '\n' : '';
   writeFileSync(file, `${current}${prefix}${lines.join('\n')}\n`, { mode: 0o600 });
-  console.log(`> created local secrets in .dev.vars: ${missing.join(', ')}`);
+  console.log(`> created local secrets in ${path.basename(file)}: ${missing.join(', ')}`);
+}
+
+export function ensureDevVars(root) {
+  ensureLocalSecrets([path.join(root, '.dev.vars')]);
 }

@@ -56,7 +56,7 @@ function base64Length(value: string): number {
   }
 }
 
-const configSchema = z.object({
+export const configSchema = z.object({
   APP_URL: z.url(),
   CORS_ORIGINS: csv,
   JWT_PRIVATE_KEY: jsonJwk.refine((jwk) => Boolean(jwk.kid) && 'd' in jwk, {

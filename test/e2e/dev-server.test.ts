@@ -1,24 +1,47 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * Starts the service exactly as the README says (`npm start`) and drives it over HTTP, reading
- * the verification link from the console email transport's output like a developer would.
+ * Starts the service exactly as the README says (`npm start`, with `-- <wrangler dev args>`) and
+ * drives it over HTTP, reading the verification link from the console email transport's output
+ * like a developer would. It has a state directory, variables file and port of its own, so it
+ * neither reads nor writes the developer's `.dev.vars` and local database, and runs next to an
+ * `npm start` already listening on 8001.
  */
 const root = path.resolve(import.meta.dirname, '../..');
-const BASE = 'http://localhost:8001/api/auth';
 const PASSWORD = 'Correct-Horse9!';
+/** Not wrangler.toml's values, so the test sees that its own variables file took effect. */
+const ACCESS_TOKEN_TTL = 321;
+const CORS_ORIGIN = 'http://e2e.example';
 
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'auth-service-e2e-'));
+const state = path.join(scratch, 'state');
+const varsFile = path.join(scratch, 'e2e.vars');
+let base = '';
 let server: ChildProcess;
 let output = '';
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 async function waitForHealth(timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(`${BASE}/health/`);
+      const response = await fetch(`${base}/health/`);
       if (response.ok) return (await response.json()) as Record<string, unknown>;
     } catch {
       // not listening yet
@@ -42,7 +65,7 @@ async function waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegEx
 async function api(method: string, route: string, body?: unknown, token?: string) {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
-  const response = await fetch(`${BASE}/${route}`, {
+  const response = await fetch(`${base}/${route}`, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -52,7 +75,15 @@ async function api(method: string, route: string, body?: unknown, token?: string
 }
 
 beforeAll(async () => {
-  server = spawn('npm', ['start'], { cwd: root, detached: true, env: { ...process.env, NO_COLOR: '1' } });
+  writeFileSync(varsFile, `ACCESS_TOKEN_TTL=${ACCESS_TOKEN_TTL}\nCORS_ORIGINS=${CORS_ORIGIN}\n`);
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}/api/auth`;
+  const devArgs = ['--port', String(port), '--ip', '127.0.0.1', '--persist-to', state, '--env-file', varsFile];
+  server = spawn('npm', ['start', '--', ...devArgs, '--show-interactive-dev-session=false'], {
+    cwd: root,
+    detached: true,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   server.stdout?.on('data', (chunk) => {
     output += chunk;
   });
@@ -68,6 +99,31 @@ afterAll(async () => {
     process.kill(-server.pid, 'SIGTERM');
     await new Promise((resolve) => server.once('exit', resolve));
   }
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('npm start -- <wrangler dev args>', () => {
+  it('uses the given variables file (secrets added to it) and prints the effective configuration', async () => {
+    // Printed once wrangler listens; it imports wrangler, which takes a while on a busy machine.
+    await waitForOutput(/┌ effective configuration[\s\S]*?\n└/, 60_000);
+    expect(output).toMatch(new RegExp(`ACCESS_TOKEN_TTL +${ACCESS_TOKEN_TTL} +\\S*e2e\\.vars\\n`));
+    expect(output).toMatch(/CORS_ORIGINS +http:\/\/e2e\.example +\S*e2e\.vars, replaces wrangler\.toml\n/);
+    expect(output).toMatch(/JWT_PRIVATE_KEY +\(secret, set\) +\S*e2e\.vars\n/);
+    expect(output).not.toContain('Using secrets defined in .dev.vars');
+    const secrets = [
+      ...readFileSync(varsFile, 'utf8').matchAll(
+        /^(?:JWT_PRIVATE_KEY|SECRET_ENCRYPTION_KEY|BACKUP_CODE_PEPPER)='(.+)'$/gm,
+      ),
+    ];
+    expect(secrets).toHaveLength(3);
+    for (const [, value] of secrets) expect(output).not.toContain(value);
+
+    const preflight = await fetch(`${base}/login/`, {
+      method: 'OPTIONS',
+      headers: { Origin: CORS_ORIGIN, 'Access-Control-Request-Method': 'POST' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(CORS_ORIGIN);
+  });
 });
 
 describe('npm start, then the HTTP API', () => {
@@ -87,6 +143,9 @@ describe('npm start, then the HTTP API', () => {
 
     const login = await api('POST', 'login/', { email, password: PASSWORD });
     expect(login.status).toBe(200);
+    const lifetime = (Date.parse(login.body.expires_at) - Date.now()) / 1000;
+    expect(lifetime).toBeGreaterThan(ACCESS_TOKEN_TTL - 30);
+    expect(lifetime).toBeLessThanOrEqual(ACCESS_TOKEN_TTL);
     const me = await api('GET', 'me/', undefined, login.body.access_token);
     expect(me.body).toMatchObject({ email, is_email_verified: true });
 
@@ -134,7 +193,10 @@ describe('npm start, then the HTTP API', () => {
     // The first SUPER_ADMIN, promoted from the shell as the README says, then the admin API.
     const adminToken = second.body.access_token;
     expect((await api('GET', 'admin/users/', undefined, adminToken)).status).toBe(403);
-    const promoted = spawnSync('npm', ['run', 'admin:promote', '--', email], { cwd: root, encoding: 'utf8' });
+    const promoted = spawnSync('npm', ['run', 'admin:promote', '--', email, `--persist-to=${state}`], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(promoted.status, promoted.stderr).toBe(0);
     expect(promoted.stdout).toContain('is now SUPER_ADMIN');
     const listed = await api('GET', `admin/users/?q=${encodeURIComponent(email)}`, undefined, adminToken);

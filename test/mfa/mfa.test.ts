@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { newTotpSecret, otpauthUri, qrCodeDataUri } from '../../src/credentials/totp';
 import { get, json, PASSWORD, post, problem } from '../helpers/api';
 import { captureConsole } from '../helpers/mail';
 import { codeAt, userWithMfa } from '../helpers/mfa';
@@ -100,6 +101,8 @@ describe('QR code to authenticator app', () => {
   it('decodes back to the otpauth URI, and a code computed from it activates MFA and signs in', async () => {
     const user = await signedInUser();
     const body = await json(await post('mfa/enable', {}, { token: user.access_token }));
+    // A phone on a school's network downloads this before it can show anything.
+    expect(body.qr_code.length).toBeLessThan(10_000);
     const scanned = decodeQrDataUri(body.qr_code);
     expect(scanned).toBe(body.otpauth_url);
     const secret = new URL(scanned!).searchParams.get('secret')!;
@@ -115,6 +118,16 @@ describe('QR code to authenticator app', () => {
       user: { id: user.id, mfa_enabled: true },
       access_token: expect.any(String),
     });
+  });
+});
+
+describe('QR code drawing', () => {
+  it('stays readable and small for the longest address an account can have', () => {
+    const longest = `${'a'.repeat(64)}@${'b'.repeat(185)}.com`;
+    const uri = otpauthUri(newTotpSecret(), 'Learning Platform', longest);
+    const dataUri = qrCodeDataUri(uri);
+    expect(decodeQrDataUri(dataUri)).toBe(uri);
+    expect(dataUri.length).toBeLessThan(16_000);
   });
 });
 
