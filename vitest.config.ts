@@ -56,6 +56,8 @@ export default defineConfig({
                 ...testSecrets(),
                 // Most tests hash at a low cost; one test checks the real default.
                 SCRYPT_LOG_N: '4',
+                // Emails go to an in-memory outbox the tests read (test/helpers/mail.ts).
+                EMAIL_TRANSPORT: 'memory',
                 SCRYPT_P: '1',
                 // Test files share one client IP; the rate-limit tests set their own limits.
                 RATE_LIMIT_LOGIN_IP: '10000/60',

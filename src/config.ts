@@ -96,7 +96,7 @@ export const configSchema = z.object({
   /** Failed sign-ins for emails with no account are recorded (history + audit) up to this per IP. */
   RATE_LIMIT_UNKNOWN_EMAIL_RECORDS_IP: rateLimit('20/3600'),
   MAX_SESSIONS_PER_USER: z.coerce.number().int().min(1).max(1000).default(50),
-  EMAIL_TRANSPORT: z.enum(['console', 'cloudflare', 'resend']).default('console'),
+  EMAIL_TRANSPORT: z.enum(['console', 'memory', 'cloudflare', 'resend']).default('console'),
   RESEND_API_KEY: z.string().min(1).optional(),
   RESEND_API_URL: z.url().default('https://api.resend.com/emails'),
   PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(8),
@@ -222,6 +222,9 @@ function toConfig(raw: z.infer<typeof configSchema>) {
 
 type RawConfig = z.infer<typeof configSchema>;
 
+/** Transports that must never serve a deployed worker. */
+const LOCAL_TRANSPORTS: readonly string[] = ['console', 'memory'];
+
 /** Rules that tie several variables together; each problem names the variables involved. */
 function crossFieldProblems(raw: RawConfig): string[] {
   const problems: string[] = [];
@@ -236,10 +239,10 @@ function crossFieldProblems(raw: RawConfig): string[] {
       problems.push('JWT_PREVIOUS_PUBLIC_KEY: must have a "kid", different from JWT_PRIVATE_KEY\'s');
     }
   }
-  if (raw.EMAIL_TRANSPORT === 'console' && !isLocalHost(new URL(raw.APP_URL).hostname)) {
+  if (LOCAL_TRANSPORTS.includes(raw.EMAIL_TRANSPORT) && !isLocalHost(new URL(raw.APP_URL).hostname)) {
     // The console transport prints verification and reset links: in a deployed worker's logs they
-    // would be credentials anyone with log access could use.
-    problems.push('EMAIL_TRANSPORT: console is for local development (APP_URL on localhost) only');
+    // would be credentials anyone with log access could use (and `memory` delivers nothing).
+    problems.push(`EMAIL_TRANSPORT: ${raw.EMAIL_TRANSPORT} is for local development (APP_URL on localhost) only`);
   }
   if (raw.EMAIL_TRANSPORT === 'resend' && !raw.RESEND_API_KEY) {
     problems.push('RESEND_API_KEY: required when EMAIL_TRANSPORT=resend');
@@ -264,10 +267,10 @@ export function isLocalHost(hostname: string): boolean {
  * print them into production logs, so it refuses to serve any request not addressed to a local name.
  */
 export function assertServesLocalOnly(config: Config, requestUrl: string): void {
-  if (config.email.transport !== 'console') return;
+  if (!LOCAL_TRANSPORTS.includes(config.email.transport)) return;
   if (!isLocalHost(new URL(requestUrl).hostname)) {
     throw new ConfigError(
-      'Invalid configuration: EMAIL_TRANSPORT=console serves local development only; this request is not addressed to a local host. Set EMAIL_TRANSPORT (and APP_URL) for production.',
+      `Invalid configuration: EMAIL_TRANSPORT=${config.email.transport} serves local development only; this request is not addressed to a local host. Set EMAIL_TRANSPORT (and APP_URL) for production.`,
     );
   }
 }

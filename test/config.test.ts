@@ -51,21 +51,22 @@ describe('configuration refused at start-up, with a clear reason', () => {
   });
 
   it('the development settings (console transport) serving a request to a public host', async () => {
-    const response = await fetchAs('https://auth.learn.example.com/api/auth/health/');
+    const devSettings = { EMAIL_TRANSPORT: 'console' };
+    const response = await fetchAs('https://auth.learn.example.com/api/auth/health/', devSettings);
     await problem(response, 503, 'service_unavailable');
     expect(response.headers.get('Content-Security-Policy')).toContain("default-src 'none'");
     expect(logs.lines.join('\n')).toMatch(/EMAIL_TRANSPORT=console serves local development only/);
     for (const local of ['http://localhost:8001', 'http://127.0.0.1:8001', 'http://[::1]:8001', 'https://auth.test']) {
-      expect((await fetchAs(`${local}/api/auth/health/`)).status, local).toBe(200);
+      expect((await fetchAs(`${local}/api/auth/health/`, devSettings)).status, local).toBe(200);
     }
   });
 });
 
-async function fetchAs(url: string): Promise<Response> {
+async function fetchAs(url: string, overrides: Record<string, string>): Promise<Response> {
   const { default: worker } = await import('../src/index');
   const { createExecutionContext, waitOnExecutionContext } = await import('cloudflare:test');
   const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(url), env as never, ctx);
+  const response = await worker.fetch(new Request(url), { ...env, ...overrides } as never, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }

@@ -36,6 +36,20 @@ export const consoleTransport: EmailTransport = {
   },
 };
 
+/** Messages the memory transport kept, oldest first (this isolate only). */
+export const memoryOutbox: EmailMessage[] = [];
+
+/**
+ * Keeps every message in `memoryOutbox`: what the worker tests read their links from, instead of
+ * parsing console output. Like `console`, it serves local requests only (config.ts).
+ */
+export const memoryTransport: EmailTransport = {
+  name: 'memory',
+  async send(message) {
+    memoryOutbox.push(message);
+  },
+};
+
 /** Cloudflare Email Service through the `send_email` binding named EMAIL. */
 export function cloudflareTransport(binding: SendEmail | undefined): EmailTransport {
   return {
@@ -82,6 +96,8 @@ export function transportFor(config: Config, env: Env): EmailTransport {
   switch (config.email.transport) {
     case 'console':
       return consoleTransport;
+    case 'memory':
+      return memoryTransport;
     case 'cloudflare':
       return cloudflareTransport(env.EMAIL);
     case 'resend':

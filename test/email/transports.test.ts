@@ -23,10 +23,31 @@ afterEach(() => net.reset());
 describe('console transport', () => {
   it('prints the whole message with its link', async () => {
     const email = uniqueEmail();
+    await post('register', registration(email), { env: { EMAIL_TRANSPORT: 'console' } });
+    const printed = logs.lines.find((line) => line.startsWith('----- email (console transport) -----'));
+    expect(printed).toContain(`To: ${email}`);
+    expect(printed).toContain('From: Learning Platform <no-reply@localhost>');
+    expect(printed).toContain('Subject: Verify your email address');
+    expect(printed).toContain('http://localhost:3000/verify-email?token=');
+    expect(logs.emails()).toHaveLength(0);
+  });
+});
+
+describe('memory transport', () => {
+  it('keeps the rendered message, and like console serves local requests only', async () => {
+    const email = uniqueEmail();
     await post('register', registration(email));
-    const sent = logs.lastEmailTo(email);
-    expect(sent.from).toBe('Learning Platform <no-reply@localhost>');
-    expect(sent.text).toContain('http://localhost:3000/verify-email?token=');
+    const kept = logs.lastEmailTo(email);
+    expect(kept).toMatchObject({
+      from: 'Learning Platform <no-reply@localhost>',
+      subject: 'Verify your email address',
+    });
+    expect(kept.html).toContain('/verify-email?token=');
+    expect(logs.lines.some((line) => line.includes('----- email'))).toBe(false);
+    const deployed = await post('register', registration(uniqueEmail()), {
+      env: { APP_URL: 'https://learn.example.com' },
+    });
+    expect(deployed.status).toBe(503);
   });
 });
 

@@ -1,11 +1,8 @@
 import { vi } from 'vitest';
+import type { EmailMessage } from '../../src/email/transport';
+import { memoryOutbox } from '../../src/email/transport';
 
-export interface CapturedEmail {
-  from: string;
-  to: string;
-  subject: string;
-  text: string;
-}
+export type CapturedEmail = EmailMessage;
 
 const recorded: string[] = [];
 let installed = false;
@@ -23,33 +20,26 @@ function install() {
 }
 
 /**
- * Reads what the console transport printed (and every other log line) from now on. The transport
- * is the real one; we only read its output. Captures may nest.
+ * Reads the log lines and the emails sent from now on. The worker tests send email through the
+ * in-memory transport (EMAIL_TRANSPORT=memory in vitest.config.ts): emails are read from its
+ * outbox, not parsed out of console text. Captures may nest.
  */
 export function captureConsole() {
   install();
   const start = recorded.length;
+  const firstEmail = memoryOutbox.length;
   return {
     get lines() {
       return recorded.slice(start);
     },
     emails(): CapturedEmail[] {
-      return this.lines
-        .filter((line) => line.startsWith('----- email (console transport) -----'))
-        .map((line) => {
-          const [, from = '', to = '', subject = '', , ...rest] = line.split('\n');
-          return {
-            from: from.replace(/^From: /, ''),
-            to: to.replace(/^To: /, ''),
-            subject: subject.replace(/^Subject: /, ''),
-            text: rest.slice(0, -1).join('\n'),
-          };
-        });
+      return memoryOutbox.slice(firstEmail);
     },
     lastEmailTo(address: string): CapturedEmail {
-      const found = this.emails().filter((email) => email.to === address);
-      const last = found.at(-1);
-      if (!last) throw new Error(`no email to ${address}; saw ${this.lines.length} lines`);
+      const last = this.emails()
+        .filter((email) => email.to === address)
+        .at(-1);
+      if (!last) throw new Error(`no email to ${address}; ${this.emails().length} sent since the capture began`);
       return last;
     },
     restore() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, get, json, post, problem } from './helpers/api';
+import { call, get, json, post, problem } from '../helpers/api';
 
 describe('health and JWKS', () => {
   it('answers the seed health body', async () => {
@@ -136,7 +136,7 @@ describe('HTTP conventions', () => {
 
 describe('a database outage', () => {
   it('answers 503 service_unavailable and logs no query parameter', async () => {
-    const { captureConsole } = await import('./helpers/mail');
+    const { captureConsole } = await import('../helpers/mail');
     const logs = captureConsole();
     const failing = {
       prepare: () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { del, get, json, PASSWORD, post } from './helpers/api';
-import { captureConsole, tokenFromLink } from './helpers/mail';
-import { registerVerified, sql } from './helpers/users';
+import { del, get, json, PASSWORD, post } from '../helpers/api';
+import { captureConsole, tokenFromLink } from '../helpers/mail';
+import { registerVerified, sql } from '../helpers/users';
 
 describe('audit log', () => {
   it('records security events with time, user, IP and user agent, and never a secret', async () => {
