@@ -1,6 +1,7 @@
 // Micro-benchmark worker: runs the service's own code paths (src/, imported read-only) inside
 // workerd and times them from inside one request. Started by bench/run.mjs with
-// bench/wrangler.toml on its own port; never deployed.
+// bench/wrangler.toml on its own port; never deployed. It also serves the service itself (paths
+// under /api/, /.well-known/ and /bench/: see worker-service.js) for the side-by-side bench.
 //
 // Plain JavaScript on purpose: tsconfig.node.json type-checks bench/ with Node's types only, where
 // the worker types that src/ needs (D1Database, DurableObject...) do not exist.
@@ -21,6 +22,8 @@ import { consumeRateLimit, reserveCredentialCheck, settleCredentialCheck, underL
 import { readClientInfo } from '../src/lib/client-info';
 import { findLiveSession, openSession } from '../src/sessions/sessions';
 import { findUserByEmail } from '../src/users/users';
+
+import { serveService } from './worker-service.js';
 
 export { GuardCounter } from '../src/guard/counter-object';
 
@@ -194,6 +197,7 @@ const routes = {
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
+    if (/^\/(api|bench|\.well-known)\//.test(url.pathname)) return serveService(request, env, ctx);
     const route = routes[url.pathname];
     if (!route) return Response.json({ error: 'not found' }, { status: 404 });
     try {
