@@ -215,6 +215,13 @@ async function timeParts(url, request, env, ctx, unwrappedEnv) {
     clientInfo: ['readClientInfo (ua-parser-js + geo)', fast, () => readClientInfo(request)],
     userAgent: ['parseUserAgent alone', fast, () => parseUserAgent(userAgent)],
     config: ['loadConfig (cached per env)', fast, () => loadConfig(env)],
+    // A new env object per call: what the first request of an isolate pays, once.
+    configCold: ['loadConfig, first call of an isolate (full zod parse)', slow, () => loadConfig({ ...env })],
+    keysCold: [
+      'first request of an isolate: config parse + JWK import + token check',
+      slow,
+      () => verifyAccessToken(loadConfig({ ...env }), token),
+    ],
     logStringify: ['request log line: JSON.stringify only', fast, logLine],
     logLine: ['request log line: JSON.stringify + console.log', slow, () => console.log(logLine())],
     logObject: ['request log line: console.log(object), no JSON.stringify', slow, () => console.log(logged)],

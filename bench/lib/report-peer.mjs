@@ -144,13 +144,12 @@ function budgetTable(parts, run) {
   const rows = [
     ['bare Hono route', m('floor'), 'the floor, in-worker'],
     [
-      'request-context middleware without its log line (request id, client info + ua-parser, config)',
-      m('context') - m('floor'),
-      `of which readClientInfo ${fmt(m('clientInfo'))}, randomUUID ${fmt(m('uuid'))}, cached loadConfig ${fmt(m('config'))}`,
+      'all global middleware without the log line (request id, client info, config, secure headers, CORS, routing)',
+      m('mwQuiet') - m('floor'),
+      `request-context middleware alone: ${fmt(m('context') - m('floor'))}; readClientInfo ${fmt(m('clientInfo'))} (ua-parser ${fmt(m('userAgent'))}), randomUUID ${fmt(m('uuid'))}, cached loadConfig ${fmt(m('config'))}`,
     ],
-    ['secure headers + CORS + the full router (a trivial route on the real app)', m('mwQuiet') - m('context'), ''],
     [
-      'the request log line (console.log; wrangler dev relays it through the inspector)',
+      'the request log line (one console.log; locally workerd hands it to wrangler dev)',
       m('mw') - m('mwQuiet'),
       `alone: ${fmt(m('logLine'))} per line (${fmt(m('logStringify'))} of it JSON.stringify)`,
     ],
@@ -166,6 +165,11 @@ function budgetTable(parts, run) {
       `drizzle CPU without I/O: ${fmt(m('lookupCpu'))}`,
     ],
     ['GET me/ in-worker, total (log muted / with log)', m('meQuiet'), `with log line: ${fmt(m('me'))}`],
+    [
+      'once per isolate, not per request: configuration parse, JWK import',
+      m('keysCold') - m('jwt'),
+      `zod parse alone ${fmt(m('configCold'))}; cached afterwards (${fmt(m('config'))})`,
+    ],
   ];
   if (s) {
     rows.push([
