@@ -8,6 +8,7 @@
 // Settings (environment): see bench/README.md. BENCH_PHASES=http,peer,micro,growth selects phases
 // (for short development runs).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ensureDevVars } from '../scripts/dev-vars.mjs';
 import { loadAverage, machine, render } from './lib/report.mjs';
@@ -42,7 +43,7 @@ const settings = {
     clients: number('BENCH_MIXED_CLIENTS', 16),
     readRate: number('BENCH_MIXED_RATE', 30),
     loginRate: number('BENCH_MIXED_LOGIN_RATE', 1),
-    slices: number('BENCH_MIXED_SLICES', 6),
+    slices: number('BENCH_MIXED_SLICES', 8),
     sliceSeconds: number('BENCH_MIXED_SLICE_SECONDS', 5),
   },
   phases: (process.env.BENCH_PHASES ?? 'http,peer,micro,growth').split(','),
@@ -60,6 +61,8 @@ const run = {
   machine: machine(),
   loadStart: '',
   loadEnd: '',
+  /** The 1-minute load average every 10 s: how busy the machine was during the run, not only at its ends. */
+  loadSamples: [],
   config: settings,
   seeding: [],
   http: null,
@@ -280,7 +283,7 @@ async function growthPhase() {
 
 function finish(exitCode = 0) {
   run.loadEnd = loadAverage();
-  const busiest = Math.max(...[run.loadStart, run.loadEnd].map((text) => Number.parseFloat(text)));
+  const busiest = Math.max(...[run.loadStart, run.loadEnd].map((text) => Number.parseFloat(text)), ...run.loadSamples);
   if (busiest > run.machine.cores * 0.75) {
     run.notes.push(
       `the machine was busy besides the bench (1-min load average up to ${busiest} on ${run.machine.cores} cores): expect noisy figures`,
@@ -315,6 +318,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 try {
   run.loadStart = loadAverage();
+  setInterval(() => run.loadSamples.push(os.loadavg()[0]), 10_000).unref();
   await setUp();
   if (settings.phases.includes('http')) {
     log('HTTP load phase');

@@ -58,11 +58,16 @@ function shuffled(items, next) {
  */
 export async function interleave({ series, rounds, settleMs = 0, seed = 19 }) {
   const next = random(seed);
-  const results = Object.fromEntries(series.map(({ key }) => [key, { times: [], inWorker: [], failures: {} }]));
+  // byRound keeps each round's figure (null when it failed), to pair series round by round.
+  const results = Object.fromEntries(
+    series.map(({ key }) => [key, { times: [], inWorker: [], byRound: [], inWorkerByRound: [], failures: {} }]),
+  );
   for (let round = 0; round < rounds; round++) {
     for (const { key, run } of shuffled(series, next)) {
       const outcome = await run(round);
       const entry = results[key];
+      entry.byRound.push(outcome.ok ? outcome.ms : null);
+      entry.inWorkerByRound.push(outcome.ok && Number.isFinite(outcome.inWorkerMs) ? outcome.inWorkerMs : null);
       if (outcome.ok) {
         entry.times.push(outcome.ms);
         if (Number.isFinite(outcome.inWorkerMs)) entry.inWorker.push(outcome.inWorkerMs);

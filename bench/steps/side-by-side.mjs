@@ -7,6 +7,7 @@
 // password hash alone (in-worker), plus our login/ with a minimal-cost hash (no scrypt to speak of:
 // the login's own work, measured directly rather than by subtraction).
 import { interleave, parseJson, timed } from '../lib/interleave.mjs';
+import { load } from '../lib/load.mjs';
 import { BENCH_EMAIL, BENCH_PASSWORD, CHEAP_EMAIL } from '../seed.mjs';
 import { PEER_EMAIL, peerPost, peerSignIn } from './peer.mjs';
 
@@ -72,8 +73,10 @@ export async function runSideBySide({ ours, peer, readRounds, loginRounds, log }
     { key: 'ours.hash', run: expect(200, get(ours, '/bench/hash?n=1'), hashTime) },
     { key: 'ours.hashAtPeerCost', run: expect(200, get(ours, '/bench/hash?n=1&params=peer'), hashTime) },
   ];
+  let peerCookie = {};
   if (peer) {
     const { cookie } = await peerSignIn(peer);
+    peerCookie = { cookie };
     reads.push(
       { key: 'peer.floor', run: expect(200, get(peer, '/health')) },
       { key: 'peer.session', run: expect(200, get(peer, `${API}/get-session`, { cookie })) },
@@ -91,12 +94,26 @@ export async function runSideBySide({ ours, peer, readRounds, loginRounds, log }
   const readResults = await interleave({ series: reads, rounds: readRounds, seed: 1 });
   log(`side by side: logins, ${loginRounds} interleaved rounds of ${logins.length}`);
   const loginResults = await interleave({ series: logins, rounds: loginRounds, seed: 2, settleMs: 25 });
+  // Cross-check with another client and no interleaving: autocannon, one connection, back to back
+  // (as the HTTP phase measures the service started from src/index.ts).
+  const backToBack = {};
+  const sequential = [
+    ['ours.floor', ours, '/bench/floor', {}],
+    ['peer.floor', peer, '/health', {}],
+    ['ours.me', ours, `${API}/me/`, bearer],
+    ['peer.session', peer, `${API}/get-session`, peerCookie],
+  ].filter(([, base]) => base);
+  log('side by side: back to back (autocannon, 1 connection)');
+  for (const [key, base, path, headers] of sequential) {
+    backToBack[key] = await load({ url: base, path, headers, connections: 1, duration: 3 });
+  }
   const blocks = await timed(`${ours}/bench/hash-blocks`);
   return {
     readRounds,
     loginRounds,
     series: { ...readResults, ...loginResults },
     peer: Boolean(peer),
+    backToBack,
     nativeHashBlocks: parseJson(blocks.text),
   };
 }
