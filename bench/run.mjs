@@ -3,7 +3,7 @@
 // the bench worker (our app plus bench routes) beside the peer (better-auth) for the interleaved
 // side-by-side, the round-trip counts, the mixed load and the micro-benchmarks, measures how the
 // history endpoints grow with data, stops everything and writes bench/RESULTS.md (also printed).
-// Every step is bounded; the whole run aims at < 15 min (hard stop at the budget + 45 s).
+// Every step is bounded; the whole run takes about 7–8 min on 2 cores (hard stop at the budget + 45 s).
 //
 // Settings (environment): see bench/README.md. BENCH_PHASES=http,peer,micro,growth selects phases
 // (for short development runs).
