@@ -1,12 +1,14 @@
 // `npm run bench`: seeds a local D1, starts the service the way the README does (local migrations,
-// then `wrangler dev`) on a bench port with bench persistence, drives it with autocannon, runs the
-// micro-benchmark worker, measures how the history endpoints grow with data, stops everything and
-// writes bench/RESULTS.md (also printed). Every step is bounded; the whole run aims at < 10 min.
+// then `wrangler dev`) on a bench port with bench persistence, drives it with autocannon, then runs
+// the bench worker (our app plus bench routes) beside the peer (better-auth) for the interleaved
+// side-by-side, the round-trip counts, the mixed load and the micro-benchmarks, measures how the
+// history endpoints grow with data, stops everything and writes bench/RESULTS.md (also printed).
+// Every step is bounded; the whole run takes about 7–8 min on 2 cores (hard stop at the budget + 45 s).
 //
-// Settings (environment): BENCH_SIZES=10000,100000,1000000 (login_history rows), BENCH_CONNECTIONS=1,4,16,
-// BENCH_DURATION=4 (s per timed measurement), BENCH_USERS=2000, BENCH_HASHES=9, BENCH_PORT=8787,
-// BENCH_WORKER_PORT=8788, BENCH_BUDGET_SECONDS=540 (later growth sizes are skipped past it).
+// Settings (environment): see bench/README.md. BENCH_PHASES=http,peer,micro,growth selects phases
+// (for short development runs).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ensureDevVars } from '../scripts/dev-vars.mjs';
 import { loadAverage, machine, render } from './lib/report.mjs';
@@ -14,6 +16,10 @@ import { root, startDev, state, tmp, wrangler } from './lib/wrangler.mjs';
 import { BENCH_EVERY, measureAtSize, seedHistory, seedUsers } from './steps/growth.mjs';
 import { runHttp } from './steps/http.mjs';
 import { runMicro } from './steps/micro.mjs';
+import { runOurMixed, runPeerMixed } from './steps/mixed.mjs';
+import { preparePeer, startPeer } from './steps/peer.mjs';
+import { runRoundTrips } from './steps/roundtrips.mjs';
+import { runParts, runSideBySide } from './steps/side-by-side.mjs';
 
 const number = (name, fallback) => Number(process.env[name] ?? fallback);
 const numbers = (name, fallback) => (process.env[name] ?? fallback).split(',').map(Number).filter(Boolean);
@@ -29,7 +35,19 @@ const settings = {
   loginPerConnection: 3,
   port: number('BENCH_PORT', 8787),
   workerPort: number('BENCH_WORKER_PORT', 8788),
-  budgetSeconds: number('BENCH_BUDGET_SECONDS', 540),
+  peerPort: number('BENCH_PEER_PORT', 8789),
+  readRounds: number('BENCH_READ_ROUNDS', 150),
+  loginRounds: number('BENCH_LOGIN_ROUNDS', 12),
+  probeDelayMs: number('BENCH_PROBE_DELAY_MS', 200),
+  mixed: {
+    clients: number('BENCH_MIXED_CLIENTS', 16),
+    readRate: number('BENCH_MIXED_RATE', 30),
+    loginRate: number('BENCH_MIXED_LOGIN_RATE', 1),
+    slices: number('BENCH_MIXED_SLICES', 8),
+    sliceSeconds: number('BENCH_MIXED_SLICE_SECONDS', 5),
+  },
+  phases: (process.env.BENCH_PHASES ?? 'http,peer,micro,growth').split(','),
+  budgetSeconds: number('BENCH_BUDGET_SECONDS', 840),
 };
 
 const started = new Date();
@@ -43,10 +61,17 @@ const run = {
   machine: machine(),
   loadStart: '',
   loadEnd: '',
+  /** The 1-minute load average every 10 s: how busy the machine was during the run, not only at its ends. */
+  loadSamples: [],
   config: settings,
   seeding: [],
   http: null,
   micro: null,
+  peer: null,
+  sideBySide: null,
+  parts: null,
+  roundTrips: null,
+  mixed: null,
   growth: [],
   notes: [],
 };
@@ -138,7 +163,17 @@ async function httpPhase() {
   }
 }
 
-async function microPhase() {
+/** One phase step: its failure is recorded in the results, and the phase goes on. */
+async function attempt(key, work) {
+  try {
+    run[key] = await work();
+  } catch (error) {
+    run[key] = { error: String(error?.stack ?? error?.message ?? error) };
+    log(`${key} failed: ${error?.message ?? error}`);
+  }
+}
+
+async function startWorker() {
   const worker = await startDev({
     name: 'bench worker',
     port: settings.workerPort,
@@ -154,12 +189,61 @@ async function microPhase() {
   if (date && !benchToml.includes(`compatibility_date = "${date}"`)) {
     run.notes.push(`bench/wrangler.toml's compatibility_date differs from wrangler.toml's (${date}): update it`);
   }
+  return worker;
+}
+
+async function startPeerIfAny() {
   try {
-    run.micro = await runMicro({ url: worker.url, hashes: settings.hashes, log });
+    run.peer = preparePeer({ log });
   } catch (error) {
-    run.micro = { error: String(error?.message ?? error) };
+    run.peer = { available: false, note: `peer set-up failed: ${error?.message ?? error}` };
+  }
+  if (!run.peer.available) {
+    run.notes.push(run.peer.note);
+    return null;
+  }
+  const peer = await startPeer({ port: settings.peerPort });
+  running.add(peer);
+  return peer;
+}
+
+/**
+ * The bench worker (our app, the micro-benchmarks) and the peer side by side: interleaved reads and
+ * logins, the pieces of me/, round trips, the mixed loads, then the micro-benchmarks.
+ */
+async function workerPhase() {
+  const withPeer = settings.phases.includes('peer');
+  const [worker, peer] = await Promise.all([startWorker(), withPeer ? startPeerIfAny() : null]);
+  try {
+    if (withPeer) {
+      const ours = worker.url;
+      const other = peer?.url ?? null;
+      await attempt('sideBySide', () =>
+        runSideBySide({
+          ours,
+          peer: other,
+          readRounds: settings.readRounds,
+          loginRounds: settings.loginRounds,
+          log,
+        }),
+      );
+      log('pieces of me/ (in-worker)');
+      await attempt('parts', () => runParts({ ours }));
+      await attempt('roundTrips', () => runRoundTrips({ ours, peer: other, delayMs: settings.probeDelayMs, log }));
+      await attempt('mixed', async () => {
+        log('mixed load: our service');
+        const ourFigures = await runOurMixed({ url: ours, settings: settings.mixed, users: settings.users });
+        if (!other) return { ours: ourFigures, peer: null };
+        log('mixed load: the peer');
+        return { ours: ourFigures, peer: await runPeerMixed({ url: other, settings: settings.mixed }) };
+      });
+    }
+    if (settings.phases.includes('micro')) {
+      log('micro-benchmarks');
+      await attempt('micro', () => runMicro({ url: worker.url, hashes: settings.hashes, log }));
+    }
   } finally {
-    await stop(worker);
+    await Promise.all([stop(worker), peer ? stop(peer) : null]);
   }
 }
 
@@ -199,13 +283,14 @@ async function growthPhase() {
 
 function finish(exitCode = 0) {
   run.loadEnd = loadAverage();
-  const busiest = Math.max(...[run.loadStart, run.loadEnd].map((text) => Number.parseFloat(text)));
+  const busiest = Math.max(...[run.loadStart, run.loadEnd].map((text) => Number.parseFloat(text)), ...run.loadSamples);
   if (busiest > run.machine.cores * 0.75) {
     run.notes.push(
       `the machine was busy besides the bench (1-min load average up to ${busiest} on ${run.machine.cores} cores): expect noisy figures`,
     );
   }
   run.elapsedSeconds = elapsed();
+  writeFileSync(path.join(tmp, 'last-run.json'), JSON.stringify(run, null, 1));
   const markdown = render(run);
   writeFileSync(path.join(root, 'bench', 'RESULTS.md'), markdown);
   console.log(`\n${markdown}`);
@@ -213,7 +298,7 @@ function finish(exitCode = 0) {
   process.exit(exitCode);
 }
 
-// Hard stop: whatever happens, stop the servers and write what was measured within 10 minutes.
+// Hard stop: whatever happens, stop the servers and write what was measured within the budget.
 const hardStop = setTimeout(
   async () => {
     run.notes.push(`hard time limit reached after ${Math.round(elapsed())} s: results are partial`);
@@ -233,13 +318,22 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 try {
   run.loadStart = loadAverage();
+  setInterval(() => run.loadSamples.push(os.loadavg()[0]), 10_000).unref();
   await setUp();
-  log('HTTP load phase');
-  await httpPhase();
-  log('micro-benchmark worker phase');
-  await microPhase();
-  log('growth phase');
-  await growthPhase();
+  if (settings.phases.includes('http')) {
+    log('HTTP load phase');
+    await httpPhase();
+  } else {
+    growHistory(settings.sizes[0] ?? 10_000);
+  }
+  if (settings.phases.includes('peer') || settings.phases.includes('micro')) {
+    log('bench worker phase (side by side with the peer, micro-benchmarks)');
+    await workerPhase();
+  }
+  if (settings.phases.includes('growth')) {
+    log('growth phase');
+    await growthPhase();
+  }
   finish(0);
 } catch (error) {
   run.notes.push(`run failed: ${error?.stack ?? error}`);

@@ -14,6 +14,9 @@ import { promisify } from 'node:util';
 
 export const BENCH_EMAIL = 'bench@example.com';
 export const LOCKED_EMAIL = 'locked@example.com';
+/** Signs in with a hash at the format's lowest cost (ln=1, r=1, p=1): a login without its hash. */
+export const CHEAP_EMAIL = 'cheap@example.com';
+export const CHEAP_SCRYPT = { logN: 1, r: 1, p: 1 };
 /** Satisfies the password policy; every seeded user shares it (and one precomputed hash). */
 export const BENCH_PASSWORD = 'Bench-Passw0rd!';
 
@@ -25,11 +28,15 @@ const HISTORY_SPAN_MS = 90 * DAY_MS;
  * The service's stored format, `$scrypt$ln=14,r=8,p=5$<salt>$<hash>` (16-byte salt, 32-byte key,
  * base64url without padding), computed once with node:crypto at the service's default cost.
  */
-export async function sharedPasswordHash(password = BENCH_PASSWORD) {
-  const [logN, r, p] = [14, 8, 5];
+export async function sharedPasswordHash(password = BENCH_PASSWORD, { logN, r, p } = { logN: 14, r: 8, p: 5 }) {
   const salt = randomBytes(16);
   const N = 2 ** logN;
-  const key = await promisify(scrypt)(password.normalize('NFKC'), salt, 32, { N, r, p, maxmem: 2 * 128 * r * N });
+  const key = await promisify(scrypt)(password.normalize('NFKC'), salt, 32, {
+    N,
+    r,
+    p,
+    maxmem: Math.max(2 * 128 * r * N, 2 ** 20),
+  });
   return `$scrypt$ln=${logN},r=${r},p=${p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
 
@@ -179,10 +186,11 @@ INSERT INTO ${name} VALUES ${rows.join(',\n  ')};`;
 const literal = (value) => (typeof value === 'number' ? String(value) : sqlText(value));
 
 /**
- * Users: row 1 is the benchmarked user, row 2 the account the bench locks, then `count` others.
- * All verified and active, sharing one password hash, created over the last year.
+ * Users: row 1 is the benchmarked user, row 2 the account the bench locks, then `count` others,
+ * then CHEAP_EMAIL with `cheapHash`. All verified and active, the others sharing one password
+ * hash, created over the last year.
  */
-export function usersSql({ count, passwordHash, now = Date.now() }) {
+export function usersSql({ count, passwordHash, cheapHash, now = Date.now() }) {
   const roles = ['STUDENT', 'STUDENT', 'STUDENT', 'STUDENT', 'STUDENT_PREMIUM', 'STUDENT', 'INSTRUCTOR', 'STUDENT'];
   const columns =
     'id, email, username, password_hash, role, locale, is_email_verified, is_active, is_suspended, mfa_enabled, last_login_at, created_at, updated_at';
@@ -201,7 +209,8 @@ SELECT ${UUID}, printf('user%06d@example.com', n), printf('user_%06d', n), ${sql
   ${now} - (n * 2654435761) % ${7 * DAY_MS},
   ${now} - (n * 40503) % ${365 * DAY_MS}, ${now} - (n * 40503) % ${365 * DAY_MS}
 FROM seq;`;
-  return [...fixed, others].join('\n');
+  const cheap = `INSERT INTO users (${columns}) VALUES (${UUID}, ${sqlText(CHEAP_EMAIL)}, 'cheap_user', ${sqlText(cheapHash)}, 'STUDENT', 'en', 1, 1, 0, 0, NULL, ${now - 200 * DAY_MS}, ${now - 200 * DAY_MS});`;
+  return [...fixed, others, cheap].join('\n');
 }
 
 const CLIENT_COLUMNS = ['device', 'browser', 'browser_name', 'os', 'ua'];
@@ -209,8 +218,8 @@ const PLACE_COLUMNS = ['country', 'country_code', 'city', 'region', 'lat', 'lon'
 const clients = () => lookupTable('_seed_clients', CLIENT_COLUMNS, CLIENTS);
 const places = () => lookupTable('_seed_places', PLACE_COLUMNS, PLACES);
 const dropLookupTables = 'DROP TABLE IF EXISTS _seed_clients;\nDROP TABLE IF EXISTS _seed_places;';
-/** Rows 3.. of users are the "other" users (1 is the benchmarked user, 2 the locked one). */
-const OTHER_USERS = '(SELECT count(*) FROM users WHERE rowid > 2)';
+/** Rows 3.. of users are the "other" users (1 is the benchmarked user, 2 the locked one, the cheap one last). */
+const OTHER_USERS = "(SELECT count(*) FROM users WHERE email LIKE 'user%@example.com')";
 
 /** A public-looking IPv4 address derived from a hash expression. */
 function ipExpression(h) {

@@ -1,6 +1,7 @@
 // Micro-benchmark worker: runs the service's own code paths (src/, imported read-only) inside
 // workerd and times them from inside one request. Started by bench/run.mjs with
-// bench/wrangler.toml on its own port; never deployed.
+// bench/wrangler.toml on its own port; never deployed. It also serves the service itself (paths
+// under /api/, /.well-known/ and /bench/: see worker-service.js) for the side-by-side bench.
 //
 // Plain JavaScript on purpose: tsconfig.node.json type-checks bench/ with Node's types only, where
 // the worker types that src/ needs (D1Database, DurableObject...) do not exist.
@@ -13,14 +14,17 @@
 
 import { scryptSync as nodeScryptSync } from 'node:crypto';
 import { scrypt as nobleScrypt, scryptAsync as nobleScryptAsync } from '@noble/hashes/scrypt.js';
-import { signAccessToken, verifyAccessToken } from '../src/auth/access-token';
-import { checkCredentials } from '../src/auth/login';
+import { findUserByEmail } from '../src/accounts/users';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/client';
+import { findLiveSession } from '../src/db/live-session';
 import { consumeRateLimit, reserveCredentialCheck, settleCredentialCheck, underLockout } from '../src/guard/guard';
 import { readClientInfo } from '../src/lib/client-info';
-import { findLiveSession, openSession } from '../src/sessions/sessions';
-import { findUserByEmail } from '../src/users/users';
+import { openSession } from '../src/sessions/store';
+import { checkCredentials } from '../src/sign-in/password';
+import { signAccessToken, verifyAccessToken } from '../src/tokens/access-token';
+
+import { serveService } from './worker-service.js';
 
 export { GuardCounter } from '../src/guard/counter-object';
 
@@ -164,10 +168,10 @@ const routes = {
   '/me': async (url, scope) => {
     const user = await findUserByEmail(scope.db, url.searchParams.get('email') ?? 'bench@example.com');
     if (!user) throw new Error('benchmark user missing: seed first');
-    const { session } = await openSession(scope, user, false);
+    const { session } = await openSession(scope, user, { rememberMe: false, amr: ['password'] });
     const { token } = await signAccessToken(
       scope.config,
-      { sub: user.id, sid: session.id, role: user.role },
+      { sub: user.id, sid: session.id, role: user.role, amr: session.amr },
       session.expiresAt,
     );
     const samples = int(url, 'samples', 15);
@@ -178,14 +182,14 @@ const routes = {
       return check.claims;
     };
     const lookup = async () => {
-      if (!(await findLiveSession(scope, session.id, user.id))) throw new Error('session not live');
+      if (!(await findLiveSession(scope.db, session.id, user.id))) throw new Error('session not live');
     };
     return {
       jwt: await series(samples, batch, verify),
       session: await series(samples, batch, lookup),
       total: await series(samples, batch, async () => {
         const claims = await verify();
-        if (!(await findLiveSession(scope, claims.sid, claims.sub))) throw new Error('session not live');
+        if (!(await findLiveSession(scope.db, claims.sid, claims.sub))) throw new Error('session not live');
       }),
     };
   },
@@ -194,6 +198,7 @@ const routes = {
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
+    if (/^\/(api|bench|\.well-known)\//.test(url.pathname)) return serveService(request, env, ctx);
     const route = routes[url.pathname];
     if (!route) return Response.json({ error: 'not found' }, { status: 404 });
     try {

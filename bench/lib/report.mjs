@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PEER_METHOD, peerMachineLine, renderPeerSections } from './report-peer.mjs';
 import { fmt, median, percentile, ratio, table } from './stats.mjs';
 import { root } from './wrangler.mjs';
 
@@ -276,11 +277,13 @@ export function render(run) {
       ],
     ),
     '',
-    `Load average (1/5/15 min) at start: ${run.loadStart}; at end: ${run.loadEnd}. Settings: connections ${run.config.levels.join(', ')}; ${run.config.duration} s per timed measurement; ${run.config.users.toLocaleString('en-US')} seeded users; scrypt N=2^14, r=8, p=5, dkLen 32.`,
+    `Load average (1/5/15 min) at start: ${run.loadStart}; at end: ${run.loadEnd}${run.loadSamples?.length ? `; 1-min load average sampled every 10 s during the run: min ${fmt(Math.min(...run.loadSamples))}, median ${fmt(median(run.loadSamples))}, max ${fmt(Math.max(...run.loadSamples))}` : ''}. Settings: connections ${run.config.levels.join(', ')}; ${run.config.duration} s per timed measurement; ${run.config.users.toLocaleString('en-US')} seeded users; scrypt N=2^14, r=8, p=5, dkLen 32.`,
     '',
+    ...(peerMachineLine(run) ? [peerMachineLine(run), ''] : []),
+    ...renderPeerSections(run),
     '## HTTP endpoints under load',
     '',
-    run.http?.error ? `Failed: ${run.http.error}` : httpTable(run.http),
+    !run.http ? 'Not measured.' : run.http.error ? `Failed: ${run.http.error}` : httpTable(run.http),
     '',
     '## Ratios',
     '',
@@ -322,6 +325,7 @@ export function render(run) {
     '## Method',
     '',
     METHOD,
+    PEER_METHOD,
     '',
   );
   return parts.join('\n');

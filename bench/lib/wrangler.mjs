@@ -55,10 +55,31 @@ export async function assertPortFree(port) {
  * Starts `wrangler dev` detached (its own process group, so that stopping it also stops the
  * workerd processes it spawns), logging to a file, and waits until `readyPath` answers 200.
  */
-export async function startDev({ name, port, config, envFile, vars = {}, readyPath, log, timeoutMs = 120_000 }) {
+export async function startDev({
+  name,
+  port,
+  config,
+  script,
+  envFile,
+  persistTo = state,
+  vars = {},
+  readyPath,
+  log,
+  timeoutMs = 120_000,
+}) {
   await assertPortFree(port);
-  const args = ['dev', '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', '0'];
-  args.push('--persist-to', state, '--env-file', envFile, '--show-interactive-dev-session=false');
+  const args = [
+    'dev',
+    ...(script ? [script] : []),
+    '--port',
+    String(port),
+    '--ip',
+    '127.0.0.1',
+    '--inspector-port',
+    '0',
+  ];
+  args.push('--persist-to', persistTo, '--show-interactive-dev-session=false');
+  if (envFile) args.push('--env-file', envFile);
   if (config) args.push('--config', config);
   for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);
   const fd = openSync(log, 'w');

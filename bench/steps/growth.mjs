@@ -2,7 +2,7 @@
 // login-statistics/ times grow with the size of the login_history table.
 import path from 'node:path';
 import { d1, tmp } from '../lib/wrangler.mjs';
-import { historySql, sessionsSql, sharedPasswordHash, usersSql, writeSql } from '../seed.mjs';
+import { CHEAP_SCRYPT, historySql, sessionsSql, sharedPasswordHash, usersSql, writeSql } from '../seed.mjs';
 import { HISTORY_PATH, measureGet, probe, STATISTICS_PATH, signIn } from './http.mjs';
 
 /** The benchmarked user owns every 10th history row: 100k of 1M at the largest default size. */
@@ -17,9 +17,10 @@ function timed(work) {
 /** Users (sharing one precomputed hash) and their sessions; returns seconds spent. */
 export async function seedUsers({ users, sessionsPerUser }) {
   const passwordHash = await sharedPasswordHash();
+  const cheapHash = await sharedPasswordHash(undefined, CHEAP_SCRYPT);
   const file = writeSql(
     path.join(tmp, 'seed-users.sql'),
-    `${usersSql({ count: users, passwordHash })}\n${sessionsSql({ perUser: sessionsPerUser })}`,
+    `${usersSql({ count: users, passwordHash, cheapHash })}\n${sessionsSql({ perUser: sessionsPerUser })}`,
   );
   return timed(() => d1({ file, log: path.join(tmp, 'seed-users.log') }));
 }
