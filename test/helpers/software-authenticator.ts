@@ -31,6 +31,8 @@ export interface AuthenticatorTraits {
   backedUp?: boolean;
   transports?: string[];
   attachment?: 'platform' | 'cross-platform';
+  /** Bytes of each new credential ID; default 32. WebAuthn caps it at 1023. */
+  credentialIdLength?: number;
 }
 
 export interface CeremonyContext {
@@ -78,6 +80,7 @@ export class SoftwareAuthenticator {
       backedUp: traits.backedUp ?? traits.backupEligible ?? true,
       transports: traits.transports ?? ['internal', 'hybrid'],
       attachment: traits.attachment ?? 'platform',
+      credentialIdLength: traits.credentialIdLength ?? 32,
     };
   }
 
@@ -97,7 +100,7 @@ export class SoftwareAuthenticator {
     }
 
     const keys = await generateKeys(algorithm);
-    const credentialId = crypto.getRandomValues(new Uint8Array(32));
+    const credentialId = crypto.getRandomValues(new Uint8Array(this.traits.credentialIdLength));
     const passkey: SoftwarePasskey = {
       id: base64url(credentialId),
       rpId,

@@ -25,7 +25,8 @@ function owner(id: string = crypto.randomUUID()) {
 }
 
 /** Registers a passkey on a fresh authenticator and returns what storage would hold. */
-async function registered(algorithm: SoftwareKeyAlgorithm = 'ES256', authenticator = new SoftwareAuthenticator()) {
+async function registered(algorithm: SoftwareKeyAlgorithm = 'ES256') {
+  const authenticator = new SoftwareAuthenticator();
   const user = owner();
   const { options, challenge } = await registrationOptions(settings, user, []);
   const response = await authenticator.create(options, { origin: ORIGIN, algorithm });
@@ -130,6 +131,17 @@ describe('registration is refused', () => {
     ['with another challenge', {}, 'challenge_mismatch', 'c29tZS1vdGhlci1jaGFsbGVuZ2U'],
   ])('%s', async (_case, context, reason, expected?: string) => {
     expect(await attempt(context, expected)).toMatchObject({ ok: false, reason });
+  });
+
+  it('with a credential ID longer than 1023 bytes', async () => {
+    const { options, challenge } = await registrationOptions(settings, owner(), []);
+    const authenticator = new SoftwareAuthenticator({ credentialIdLength: 1024 });
+    const response = await authenticator.create(options, { origin: ORIGIN });
+    expect(await verifyRegistration(settings, { response, expectedChallenge: challenge })).toMatchObject({
+      ok: false,
+      reason: 'malformed_response',
+      detail: 'credential ID longer than 1023 bytes',
+    });
   });
 
   it('when it is a sign-in response', async () => {
