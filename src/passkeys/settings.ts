@@ -9,7 +9,8 @@ export interface WebAuthnSettings {
 export interface WebAuthnVariables {
   APP_URL: string;
   MFA_ISSUER: string;
-  CORS_ORIGINS?: string;
+  /** The raw comma-separated string, or the list config.ts already split. */
+  CORS_ORIGINS?: string | string[];
   WEBAUTHN_RP_ID?: string;
   WEBAUTHN_RP_NAME?: string;
   WEBAUTHN_ORIGINS?: string;
@@ -67,11 +68,8 @@ function parseHttpUrl(value: string): URL | undefined {
   }
 }
 
-function csv(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
+function csv(value: string | string[] | undefined): string[] {
+  return (Array.isArray(value) ? value : (value ?? '').split(',')).map((item) => item.trim()).filter(Boolean);
 }
 
 function blankToUndefined(value: string | undefined): string | undefined {

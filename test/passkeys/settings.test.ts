@@ -19,6 +19,14 @@ describe('WebAuthn settings', () => {
     });
   });
 
+  it('take CORS_ORIGINS as the list config.ts already split', () => {
+    const fromList = deriveWebAuthnSettings({
+      ...base,
+      CORS_ORIGINS: ['https://learn.example.com', 'https://admin.learn.example.com'],
+    });
+    expect(fromList).toEqual(deriveWebAuthnSettings(base));
+  });
+
   it('drop the port from the RP ID (RP IDs have none) but keep it in the origin', () => {
     const result = deriveWebAuthnSettings({ APP_URL: 'http://localhost:3000', MFA_ISSUER: 'Dev', CORS_ORIGINS: '' });
     expect(result).toEqual({
