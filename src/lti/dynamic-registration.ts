@@ -80,7 +80,10 @@ const openidConfiguration = z.object({
 const idValue = z.union([z.string().min(1).max(255), z.number().int().nonnegative()]).transform(String);
 const registrationAnswer = z.object({
   client_id: idValue,
-  [TOOL_CONFIGURATION]: z.object({ deployment_id: idValue.optional().catch(undefined) }).optional().catch(undefined),
+  [TOOL_CONFIGURATION]: z
+    .object({ deployment_id: idValue.optional().catch(undefined) })
+    .optional()
+    .catch(undefined),
 });
 
 export async function registerWithPlatform(input: RegistrationInput): Promise<RegistrationResult> {
@@ -141,13 +144,15 @@ function checkConfiguration(configuration: Configuration, configurationUrl: URL)
   const endpoints = ['authorization_endpoint', 'registration_endpoint', 'jwks_uri', 'token_endpoint'] as const;
   for (const field of endpoints) {
     const value = configuration[field];
-    if (value !== undefined && !checkPlatformUrl(value).ok) return { ok: false, reason: 'invalid_configuration', field };
+    if (value !== undefined && !checkPlatformUrl(value).ok)
+      return { ok: false, reason: 'invalid_configuration', field };
   }
 
   // Lists the platform leaves out are taken as "not stated"; lists that exclude what we need are not.
   const lacks = (list: string[] | undefined, ...needed: string[]) =>
     list !== undefined && !needed.some((value) => list.includes(value));
-  if (lacks(configuration.scopes_supported, 'openid')) return { ok: false, reason: 'unsupported_platform', missing: 'openid' };
+  if (lacks(configuration.scopes_supported, 'openid'))
+    return { ok: false, reason: 'unsupported_platform', missing: 'openid' };
   if (lacks(configuration.response_types_supported, 'id_token')) {
     return { ok: false, reason: 'unsupported_platform', missing: 'id_token' };
   }
@@ -199,9 +204,7 @@ function oauthError(body: unknown): { error?: string } {
   return typeof error === 'string' && /^[a-z_]{1,64}$/.test(error) ? { error } : {};
 }
 
-type Exchange =
-  | { ok: true; status: number; body: unknown }
-  | Extract<RegistrationFailure, { reason: 'unreachable' }>;
+type Exchange = { ok: true; status: number; body: unknown } | Extract<RegistrationFailure, { reason: 'unreachable' }>;
 
 async function exchange(stage: Stage, url: string, init: RequestInit, timeoutMs: number): Promise<Exchange> {
   let response: Response;

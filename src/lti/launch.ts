@@ -61,6 +61,8 @@ export type LaunchCheck = { ok: true; launch: LtiLaunch } | LaunchFailure;
 
 const DEFAULT_SKEW_SECONDS = 60;
 const DEFAULT_MAX_AGE_SECONDS = 600;
+/** Real launches are a few kB (Canvas's, with every service claim, stay under 10 kB). */
+const MAX_TOKEN_LENGTH = 64 * 1024;
 /** LTI Core 1.3 bounds `sub`, `deployment_id`, context and resource link ids to 255 ASCII characters. */
 const identifier = z.string().min(1).max(255);
 const optionalText = (max: number) =>
@@ -73,6 +75,7 @@ const emailAddress = z.string().trim().toLowerCase().max(254).pipe(z.email());
 export async function verifyLaunch(input: LaunchCheckInput): Promise<LaunchCheck> {
   const { platform } = input;
   let header: { alg?: unknown; kid?: unknown };
+  if (input.idToken.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed_token' };
   try {
     header = decodeProtectedHeader(input.idToken);
   } catch {
@@ -109,7 +112,8 @@ export async function verifyLaunch(input: LaunchCheckInput): Promise<LaunchCheck
 function checkIdentity(claims: Record<string, unknown>, platform: LaunchCheckInput['platform']): LaunchFailure | null {
   if (claims.iss !== platform.issuer) return { ok: false, reason: 'wrong_issuer' };
   const audiences = typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
-  if (!Array.isArray(audiences) || !audiences.includes(platform.clientId)) return { ok: false, reason: 'wrong_audience' };
+  if (!Array.isArray(audiences) || !audiences.includes(platform.clientId))
+    return { ok: false, reason: 'wrong_audience' };
   // With several audiences, `azp` says which one the token was issued to (OIDC Core §3.1.3.7).
   if (audiences.length > 1 && claims.azp === undefined) return { ok: false, reason: 'missing_azp' };
   if (claims.azp !== undefined && claims.azp !== platform.clientId) return { ok: false, reason: 'wrong_azp' };
@@ -130,7 +134,11 @@ function checkTiming(claims: Record<string, unknown>, input: LaunchCheckInput): 
   return null;
 }
 
-function readLaunch(claims: Record<string, unknown>, platform: LaunchCheckInput['platform'], nonce: string): LaunchCheck {
+function readLaunch(
+  claims: Record<string, unknown>,
+  platform: LaunchCheckInput['platform'],
+  nonce: string,
+): LaunchCheck {
   const version = claims[CLAIM.version];
   if (version === undefined) return { ok: false, reason: 'missing_claim', claim: CLAIM.version };
   if (version !== LTI_VERSION) return { ok: false, reason: 'wrong_version', version: String(version).slice(0, 64) };
@@ -150,9 +158,7 @@ function readLaunch(claims: Record<string, unknown>, platform: LaunchCheckInput[
   if (!sub.success) return missingOrInvalid(claims, 'sub');
   const roles = z.array(z.string().max(1024)).max(256).safeParse(claims[CLAIM.roles]);
   if (!roles.success) return missingOrInvalid(claims, CLAIM.roles);
-  const resourceLink = z
-    .object({ id: identifier, title: optionalText(255) })
-    .safeParse(claims[CLAIM.resourceLink]);
+  const resourceLink = z.object({ id: identifier, title: optionalText(255) }).safeParse(claims[CLAIM.resourceLink]);
   if (!resourceLink.success) return missingOrInvalid(claims, CLAIM.resourceLink);
   const target = z.url().max(2048).safeParse(claims[CLAIM.targetLinkUri]);
   if (!target.success) return missingOrInvalid(claims, CLAIM.targetLinkUri);

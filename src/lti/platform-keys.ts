@@ -144,7 +144,9 @@ function keyIn(set: KeySet, kid: string, alg: PlatformAlgorithm): Promise<Crypto
   let imported = set.imported.get(cacheKey);
   if (!imported) {
     const jwk = set.keys.find((candidate) => candidate.kid === kid && fits(candidate, alg));
-    imported = jwk ? importKey(jwk, alg) : Promise.resolve(null);
+    // Misses are not remembered: made-up `kid`s would otherwise grow the cache without bound.
+    if (!jwk) return Promise.resolve(null);
+    imported = importKey(jwk, alg);
     set.imported.set(cacheKey, imported);
   }
   return imported;

@@ -99,19 +99,24 @@ function fromLisPath(path: string, raw: string): ParsedRole {
   const match = /^(membership|institution\/person|system\/person)(?:\/([A-Za-z]+))?#([A-Za-z]+)$/.exec(path);
   if (!match) return { tier: 'context', key: raw };
   const [, vocabulary, principal, name] = match as unknown as [string, string, string | undefined, string];
-  const tier: Tier = vocabulary === 'membership' ? 'context' : vocabulary === 'system/person' ? 'system' : 'institution';
+  const tier: Tier =
+    vocabulary === 'membership' ? 'context' : vocabulary === 'system/person' ? 'system' : 'institution';
   return principal ? fromParts(tier, principal, name) : fromParts(tier, name);
 }
 
 function fromParts(tier: Tier, principal: string, sub?: string): ParsedRole {
-  const vocabulary = tier === 'context' ? 'membership' : tier === 'institution' ? 'institution/person' : 'system/person';
+  const vocabulary =
+    tier === 'context' ? 'membership' : tier === 'institution' ? 'institution/person' : 'system/person';
   if (!sub) return { tier, key: `${vocabulary}#${principal}` };
   return { tier, key: `${vocabulary}/${principal}#${sub}`, principal: `${vocabulary}#${principal}` };
 }
 
 /** A platform's own mapping, keyed by any spelling `parseRole` reads; validated when an admin saves it. */
 export const roleMappingSchema = z
-  .record(z.string().trim().min(1).max(255), z.enum(LTI_ASSIGNABLE_ROLES as [LtiAssignableRole, ...LtiAssignableRole[]]))
+  .record(
+    z.string().trim().min(1).max(255),
+    z.enum(LTI_ASSIGNABLE_ROLES as [LtiAssignableRole, ...LtiAssignableRole[]]),
+  )
   .refine((mapping) => Object.keys(mapping).length <= 100, { message: 'at most 100 roles may be mapped' });
 export type RoleMapping = z.infer<typeof roleMappingSchema>;
 
@@ -142,7 +147,10 @@ export interface RoleDecision {
  * role by role; whatever it says, the result is never ADMIN or SUPER_ADMIN (a mapping stored
  * before a rule change, or written straight into the database, is capped here too).
  */
-export function mapLtiRoles(roles: readonly string[], mapping: Readonly<Record<string, string>> | null = null): RoleDecision {
+export function mapLtiRoles(
+  roles: readonly string[],
+  mapping: Readonly<Record<string, string>> | null = null,
+): RoleDecision {
   const custom = new Map<string, string>();
   for (const [name, role] of Object.entries(mapping ?? {})) custom.set(parseRole(name).key, role);
   const lookup = (key: string): LtiAssignableRole | undefined => {
@@ -155,7 +163,9 @@ export function mapLtiRoles(roles: readonly string[], mapping: Readonly<Record<s
   for (const tier of ['context', 'institution', 'system'] as const) {
     const inTier = parsed.filter((role) => role.tier === tier);
     // A principal role is superseded by any of its sub-roles that is mapped.
-    const superseded = new Set(inTier.filter((role) => role.principal && lookup(role.key)).map((role) => role.principal));
+    const superseded = new Set(
+      inTier.filter((role) => role.principal && lookup(role.key)).map((role) => role.principal),
+    );
     const mapped = inTier
       .filter((role) => !superseded.has(role.key))
       .map((role) => ({ raw: role.raw, role: lookup(role.key) }))

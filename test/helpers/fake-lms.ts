@@ -1,7 +1,7 @@
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { base64url } from '../../src/lib/crypto';
 import { TOOL_CONFIGURATION } from '../../src/lti/dynamic-registration';
 import { CLAIM, type LtiPlatform } from '../../src/lti/platform';
-import { base64url } from '../../src/lib/crypto';
 import type { Answer, FakeNetwork, Handler, SeenRequest } from './fake-network';
 
 /**
@@ -116,7 +116,11 @@ export async function fakeLms(net: FakeNetwork, options: FakeLmsOptions = {}) {
       },
     } as Record<string, unknown>,
     /** Replace an endpoint's answer (a `{ fail: 'hang' }`, a 500...); null restores the real one. */
-    answers: { openidConfiguration: null as Handler | null, jwks: null as Handler | null, registration: null as Handler | null },
+    answers: {
+      openidConfiguration: null as Handler | null,
+      jwks: null as Handler | null,
+      registration: null as Handler | null,
+    },
 
     /** The record the tool would hold after registering this platform. */
     platform(overrides: Partial<LtiPlatform> = {}): LtiPlatform {
@@ -209,7 +213,9 @@ export async function fakeLms(net: FakeNetwork, options: FakeLmsOptions = {}) {
     async authorize(
       authorizationUrl: string,
       tokenOptions: IdTokenOptions = {},
-    ): Promise<{ ok: true; redirectUri: string; form: { id_token: string; state: string } } | { ok: false; error: string }> {
+    ): Promise<
+      { ok: true; redirectUri: string; form: { id_token: string; state: string } } | { ok: false; error: string }
+    > {
       const url = new URL(authorizationUrl);
       const query = url.searchParams;
       if (`${url.origin}${url.pathname}` !== urls.authorization) return { ok: false, error: 'wrong_endpoint' };
@@ -243,7 +249,10 @@ export async function fakeLms(net: FakeNetwork, options: FakeLmsOptions = {}) {
   net.on(
     'GET',
     urls.openidConfiguration,
-    serve(() => lms.answers.openidConfiguration, () => ({ status: 200, body: lms.openidConfiguration })),
+    serve(
+      () => lms.answers.openidConfiguration,
+      () => ({ status: 200, body: lms.openidConfiguration }),
+    ),
   );
   net.on(
     'GET',
@@ -263,7 +272,10 @@ export async function fakeLms(net: FakeNetwork, options: FakeLmsOptions = {}) {
       () => lms.answers.registration,
       (request) => {
         registrations.push(request);
-        if (options.registrationToken && request.headers.get('Authorization') !== `Bearer ${options.registrationToken}`) {
+        if (
+          options.registrationToken &&
+          request.headers.get('Authorization') !== `Bearer ${options.registrationToken}`
+        ) {
           return { status: 401, body: { error: 'invalid_token' } };
         }
         if (request.headers.get('Content-Type') !== 'application/json') return { status: 415, body: {} };
@@ -274,7 +286,10 @@ export async function fakeLms(net: FakeNetwork, options: FakeLmsOptions = {}) {
           body: {
             ...body,
             client_id: clientId,
-            [TOOL_CONFIGURATION]: { ...toolConfiguration, ...(deploymentId === null ? {} : { deployment_id: deploymentId }) },
+            [TOOL_CONFIGURATION]: {
+              ...toolConfiguration,
+              ...(deploymentId === null ? {} : { deployment_id: deploymentId }),
+            },
           },
         };
       },

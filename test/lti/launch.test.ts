@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sha256 } from '../../src/lib/crypto';
 import { verifyLaunch } from '../../src/lti/launch';
 import { CLAIM } from '../../src/lti/platform';
 import { type PlatformKeys, platformKeys } from '../../src/lti/platform-keys';
-import { sha256 } from '../../src/lib/crypto';
-import { type FakeLms, fakeLms, INSTRUCTOR, type IdTokenOptions, LMS_TARGET } from '../helpers/fake-lms';
+import { type FakeLms, fakeLms, type IdTokenOptions, INSTRUCTOR, LMS_TARGET } from '../helpers/fake-lms';
 import { fakeNetwork } from '../helpers/fake-network';
 
 const net = fakeNetwork();
@@ -147,7 +147,10 @@ describe('a launch is refused', () => {
     expect(await launchWith({ claims: { exp: seconds - 61 } }, { now })).toEqual({ ok: false, reason: 'expired' });
     expect(await launchWith({ now: now + 61_000 }, { now })).toEqual({ ok: false, reason: 'issued_in_future' });
     expect(await launchWith({ claims: { iat: seconds - 661 } }, { now })).toEqual({ ok: false, reason: 'too_old' });
-    expect(await launchWith({ claims: { nbf: seconds + 120 } }, { now })).toEqual({ ok: false, reason: 'not_yet_valid' });
+    expect(await launchWith({ claims: { nbf: seconds + 120 } }, { now })).toEqual({
+      ok: false,
+      reason: 'not_yet_valid',
+    });
     expect(await launchWith({}, { now: now + 10 * 60_000 })).toEqual({ ok: false, reason: 'expired' });
   });
 
@@ -173,7 +176,8 @@ describe('a launch is refused', () => {
   });
 
   it('when the token is not a JWS at all', async () => {
-    for (const token of ['', 'not-a-jwt', 'a.b.c', 'e30.e30']) {
+    const oversized = `${(await lms.idToken()).split('.')[0]}.${'a'.repeat(70_000)}.sig`;
+    for (const token of ['', 'not-a-jwt', 'a.b.c', 'e30.e30', oversized]) {
       expect(await verify(token)).toEqual({ ok: false, reason: 'malformed_token' });
     }
   });
@@ -206,10 +210,24 @@ describe('a launch is refused', () => {
     });
   });
 
-  const required = ['exp', 'iat', 'sub', CLAIM.version, CLAIM.messageType, CLAIM.deploymentId, CLAIM.roles, CLAIM.resourceLink, CLAIM.targetLinkUri];
+  const required = [
+    'exp',
+    'iat',
+    'sub',
+    CLAIM.version,
+    CLAIM.messageType,
+    CLAIM.deploymentId,
+    CLAIM.roles,
+    CLAIM.resourceLink,
+    CLAIM.targetLinkUri,
+  ];
   for (const claim of required) {
     it(`without ${claim}`, async () => {
-      expect(await launchWith({ claims: { [claim]: undefined } })).toEqual({ ok: false, reason: 'missing_claim', claim });
+      expect(await launchWith({ claims: { [claim]: undefined } })).toEqual({
+        ok: false,
+        reason: 'missing_claim',
+        claim,
+      });
     });
   }
 

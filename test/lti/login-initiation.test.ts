@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sha256 } from '../../src/lib/crypto';
 import { choosePlatform, initiateLogin, readLoginRequest } from '../../src/lti/login-initiation';
 import type { LtiPlatform } from '../../src/lti/platform';
-import { sha256 } from '../../src/lib/crypto';
 import { type FakeLms, fakeLms, LMS_TARGET } from '../helpers/fake-lms';
 import { fakeNetwork } from '../helpers/fake-network';
 

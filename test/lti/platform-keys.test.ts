@@ -26,7 +26,10 @@ describe('platform keys', () => {
     expect(await keys.keyFor(lms.urls.jwks, rs256())).toMatchObject({ ok: true, alg: 'RS256' });
     clock += TTL - 1;
     expect(await keys.keyFor(lms.urls.jwks, rs256())).toMatchObject({ ok: true });
-    expect(await keys.keyFor(lms.urls.jwks, { alg: 'ES256', kid: 'lms-ec-1' })).toMatchObject({ ok: true, alg: 'ES256' });
+    expect(await keys.keyFor(lms.urls.jwks, { alg: 'ES256', kid: 'lms-ec-1' })).toMatchObject({
+      ok: true,
+      alg: 'ES256',
+    });
     expect(lms.jwksFetches).toBe(1);
     expect(net.seen[0]?.headers.get('Accept')).toBe('application/json');
   });
@@ -65,7 +68,11 @@ describe('platform keys', () => {
     const keys = keysWithClock();
     await keys.keyFor(lms.urls.jwks, rs256());
     clock += COOLDOWN;
-    expect(await keys.keyFor(lms.urls.jwks, rs256('made-up'))).toEqual({ ok: false, reason: 'unknown_kid', kid: 'made-up' });
+    expect(await keys.keyFor(lms.urls.jwks, rs256('made-up'))).toEqual({
+      ok: false,
+      reason: 'unknown_kid',
+      kid: 'made-up',
+    });
     expect(lms.jwksFetches).toBe(2);
     clock += COOLDOWN - 1;
     expect(await keys.keyFor(lms.urls.jwks, rs256('made-up-too'))).toMatchObject({ reason: 'unknown_kid' });
@@ -80,8 +87,12 @@ describe('platform keys', () => {
 
   it('finds no key when the kid names a key of another type', async () => {
     const keys = keysWithClock();
-    expect(await keys.keyFor(lms.urls.jwks, { alg: 'RS256', kid: 'lms-ec-1' })).toMatchObject({ reason: 'unknown_kid' });
-    expect(await keys.keyFor(lms.urls.jwks, { alg: 'ES256', kid: 'lms-key-1' })).toMatchObject({ reason: 'unknown_kid' });
+    expect(await keys.keyFor(lms.urls.jwks, { alg: 'RS256', kid: 'lms-ec-1' })).toMatchObject({
+      reason: 'unknown_kid',
+    });
+    expect(await keys.keyFor(lms.urls.jwks, { alg: 'ES256', kid: 'lms-key-1' })).toMatchObject({
+      reason: 'unknown_kid',
+    });
   });
 
   it('ignores keys published for encryption or for another algorithm', async () => {

@@ -35,7 +35,11 @@ describe('default role mapping', () => {
     ['an institution administrator, capped', [institution('Administrator')], 'INSTRUCTOR'],
     ['a system administrator only, capped', [system('Administrator')], 'INSTRUCTOR'],
     ['unrecognised course roles before institution roles', [context('Mentor'), institution('Student')], 'STUDENT'],
-    ['an instructor also enrolled as learner: the higher role', [context('Learner'), context('Instructor')], 'INSTRUCTOR'],
+    [
+      'an instructor also enrolled as learner: the higher role',
+      [context('Learner'), context('Instructor')],
+      'INSTRUCTOR',
+    ],
     ['nothing recognisable', [context('Mentor'), 'urn:example:role'], 'STUDENT'],
     ['no roles at all (an anonymous-looking launch)', [], 'STUDENT'],
     ['surrounding whitespace', [`  ${context('Instructor')} `], 'INSTRUCTOR'],

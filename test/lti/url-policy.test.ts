@@ -49,7 +49,9 @@ describe('platform URLs', () => {
 
   it('knows loopback hosts by their parsed name only', () => {
     expect(['localhost', '127.0.0.1', '127.255.255.255', '[::1]'].every(isLoopbackHost)).toBe(true);
-    expect(['localhost.', 'LOCALHOST.example', '1127.0.0.1', '127.0.0.1.nip.io', '::1'].some(isLoopbackHost)).toBe(false);
+    expect(['localhost.', 'LOCALHOST.example', '1127.0.0.1', '127.0.0.1.nip.io', '::1'].some(isLoopbackHost)).toBe(
+      false,
+    );
   });
 });
 
