@@ -126,7 +126,7 @@ export async function fakeLms(net: FakeNetwork, options: FakeLmsOptions = {}) {
     platform(overrides: Partial<LtiPlatform> = {}): LtiPlatform {
       return {
         id: crypto.randomUUID(),
-        name: `moodle (${new URL(origin).host})`,
+        name: `${options.productFamilyCode ?? 'moodle'} (${new URL(origin).host})`,
         issuer: origin,
         clientId,
         deploymentIds: deploymentId === null ? [] : [deploymentId],
