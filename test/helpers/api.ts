@@ -1,6 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import worker from '../../src/index';
+import { assertKeepsContract } from './contract';
 
 export const PASSWORD = 'Correct-Horse9!';
 export const BASE = 'https://auth.test';
@@ -31,7 +32,10 @@ function envWith(overrides?: Record<string, unknown>) {
   return merged;
 }
 
-/** Sends one request through the real worker entry point, waiting for its deferred work. */
+/**
+ * Sends one request through the real worker entry point, waiting for its deferred work. Every answer
+ * is checked against the OpenAPI document (contract.ts): one it does not declare fails the test.
+ */
 export async function call(method: string, path: string, options: CallOptions = {}): Promise<Response> {
   const headers = new Headers(options.headers);
   let body = options.rawBody;
@@ -45,6 +49,8 @@ export async function call(method: string, path: string, options: CallOptions = 
   const ctx = createExecutionContext();
   const response = await worker.fetch(request, envWith(options.env) as never, ctx);
   await waitOnExecutionContext(ctx);
+  const preflight = method === 'OPTIONS' && headers.has('Access-Control-Request-Method');
+  await assertKeepsContract({ method, url: request.url, preflight }, response);
   return response;
 }
 
