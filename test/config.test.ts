@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { exportJWK, generateKeyPair } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { call, get, problem } from './helpers/api';
-import { assertKeepsContract } from './helpers/contract';
+import { assertKeepsContract } from './helpers/app-contract';
 import { captureConsole } from './helpers/mail';
 
 let logs: ReturnType<typeof captureConsole>;

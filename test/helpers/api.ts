@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import worker from '../../src/index';
-import { assertKeepsContract } from './contract';
+import { assertKeepsContract } from './app-contract';
 
 export const PASSWORD = 'Correct-Horse9!';
 export const BASE = 'https://auth.test';
@@ -49,8 +49,7 @@ export async function call(method: string, path: string, options: CallOptions = 
   const ctx = createExecutionContext();
   const response = await worker.fetch(request, envWith(options.env) as never, ctx);
   await waitOnExecutionContext(ctx);
-  const preflight = method === 'OPTIONS' && headers.has('Access-Control-Request-Method');
-  await assertKeepsContract({ method, url: request.url, preflight }, response);
+  await assertKeepsContract(request, response);
   return response;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contract } from '../helpers/contract';
+import { contract } from '../helpers/app-contract';
 
 /** The checker every call() goes through: it must refuse what the document does not declare. */
 
@@ -76,7 +76,8 @@ describe('the contract check', () => {
     expect(await contract().violations(unknown, answer(404, problemBody(404, 'not_found'), type))).toEqual([]);
     expect((await contract().violations(unknown, answer(200, user))).join()).toMatch(/only 400, 404, 413, 415, 503/);
     expect((await contract().violations(unknown, answer(404, { error: 'nope' }, type))).join()).toMatch(/schema/);
-    const preflight = { method: 'OPTIONS', url: 'https://auth.test/api/auth/login/', preflight: true };
+    const preflight = { method: 'OPTIONS', url: 'https://auth.test/api/auth/login/' };
     expect(await contract().violations(preflight, new Response(null, { status: 204 }))).toEqual([]);
+    expect((await contract().violations(preflight, answer(200, user))).join()).toMatch(/only 400, 404/);
   });
 });

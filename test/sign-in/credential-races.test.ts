@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import worker from '../../src/index';
 import { BASE, get, PASSWORD, post, problem } from '../helpers/api';
-import { assertKeepsContract } from '../helpers/contract';
+import { assertKeepsContract } from '../helpers/app-contract';
 import { captureConsole, tokenFromLink } from '../helpers/mail';
 import { login, registerVerified, sql, uniqueEmail, usernameFor } from '../helpers/users';
 
