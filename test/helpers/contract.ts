@@ -92,6 +92,8 @@ export class Contract {
     if (!UNROUTED_STATUSES.includes(response.status)) {
       return [`${where} answered ${response.status}; only ${UNROUTED_STATUSES.join(', ')} problems are allowed`];
     }
+    // A HEAD answer has the headers of the GET answer and no body.
+    if (exchange.method === 'HEAD') return [];
     const problem = { content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
     return this.bodyViolations(where, problem, response, 'unrouted');
   }

@@ -76,6 +76,9 @@ describe('the contract check', () => {
     expect(await contract().violations(unknown, answer(404, problemBody(404, 'not_found'), type))).toEqual([]);
     expect((await contract().violations(unknown, answer(200, user))).join()).toMatch(/only 400, 404, 413, 415, 503/);
     expect((await contract().violations(unknown, answer(404, { error: 'nope' }, type))).join()).toMatch(/schema/);
+    const head = { method: 'HEAD', url: 'https://auth.test/api/auth/login' };
+    expect(await contract().violations(head, new Response(null, { status: 404 }))).toEqual([]);
+    expect((await contract().violations(head, new Response(null, { status: 200 }))).join()).toMatch(/only 400, 404/);
     const preflight = { method: 'OPTIONS', url: 'https://auth.test/api/auth/login/' };
     expect(await contract().violations(preflight, new Response(null, { status: 204 }))).toEqual([]);
     expect((await contract().violations(preflight, answer(200, user))).join()).toMatch(/only 400, 404/);
