@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { except } from 'hono/combine';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { accountRoutes } from './accounts/routes';
@@ -19,6 +20,7 @@ import { requestId } from './middleware/request-id';
 import { validationHook } from './middleware/validation';
 import { oauthRoutes } from './oauth/routes';
 import { registerSecuritySchemes } from './openapi/document';
+import { REFERENCE_PATH, referenceHeaders } from './openapi/reference-page';
 import { openApiRoutes } from './openapi/routes';
 import { passwordRoutes } from './passwords/routes';
 import { registrationRoutes } from './registration/routes';
@@ -39,7 +41,10 @@ export function createApp() {
 
   // Every request: an id, one log line, no caching by default, the configuration, the caller.
   // Security headers come first so that even a 503 for a bad configuration carries them.
-  app.use('/api/*', apiHeaders);
+  // The reference page is the one page under /api: it gets its own policy (reference-page.ts).
+  const reference = `/api/auth${REFERENCE_PATH}/*`;
+  app.use('/api/*', except(reference, apiHeaders));
+  app.use(reference, referenceHeaders);
   app.use('/.well-known/*', apiHeaders);
   app.use(requestId(), accessLog(), noStore(), configuration(), clientInfo());
 
