@@ -81,16 +81,18 @@ describe('the OpenAPI document', () => {
       types,
     ]);
     expect(generated.status, generated.stderr).toBe(0);
-    // A client's use of the types: the login answer's user, and a problem's code, type-check.
+    // The README's example, then values a client would write with those types.
     writeFileSync(
       path.join(scratch, 'client.ts'),
       [
         "import type { components, paths } from './auth-api';",
         "type Login = paths['/api/auth/login']['post'];",
-        "type Signed = Login['responses'][200]['content']['application/json'];",
-        "export const email: Signed['user']['email'] = 'ada@example.com';",
-        "export const code: components['schemas']['Problem']['code'] = 'invalid_credentials';",
-        "export const body: Login['requestBody'] = { content: { 'application/json': { email, password: 'x' } } };",
+        "type LoginBody = Login['requestBody']['content']['application/json'];",
+        "type SignedIn = Login['responses'][200]['content']['application/json'];",
+        "type ProblemCode = components['schemas']['Problem']['code'];",
+        "export const body: LoginBody = { email: 'ada@example.com', password: 'x' };",
+        'export const email = (answer: SignedIn): string => answer.user.email;',
+        "export const code: ProblemCode = 'invalid_credentials';",
         '',
       ].join('\n'),
     );
