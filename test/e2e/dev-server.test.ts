@@ -1,16 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevServer, startDevServer, waitForOutput } from './dev-server';
+import { type DevServer, promoteToSuperAdmin, startDevServer, varsFileOf, waitForOutput } from './dev-server';
 
 /**
  * Starts the service exactly as the README says (`npm start`, with `-- <wrangler dev args>`, see
  * dev-server.ts) and drives it over HTTP, reading the verification link from the console email
  * transport's output like a developer would.
  */
-const root = path.resolve(import.meta.dirname, '../..');
 const PASSWORD = 'Correct-Horse9!';
 /** Not wrangler.toml's values, so the test sees that its own variables file took effect. */
 const ACCESS_TOKEN_TTL = 321;
@@ -19,13 +16,6 @@ const CORS_ORIGIN = 'http://e2e.example';
 let server: DevServer;
 let base = '';
 const output = () => server.output();
-
-/** The server's variables file, as its effective configuration names it; its state directory lies beside it. */
-function varsFile(): string {
-  const named = /JWT_PRIVATE_KEY +\(secret, set\) +(\S*e2e\.vars)\n/.exec(output());
-  if (!named?.[1]) throw new Error('the effective configuration does not name the variables file');
-  return named[1];
-}
 
 async function api(method: string, route: string, body?: unknown, token?: string) {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
@@ -61,7 +51,7 @@ describe('npm start -- <wrangler dev args>', () => {
     expect(output()).toMatch(/JWT_PRIVATE_KEY +\(secret, set\) +\S*e2e\.vars\n/);
     expect(output()).not.toContain('Using secrets defined in .dev.vars');
     const secrets = [
-      ...readFileSync(varsFile(), 'utf8').matchAll(
+      ...readFileSync(await varsFileOf(server), 'utf8').matchAll(
         /^(?:JWT_PRIVATE_KEY|SECRET_ENCRYPTION_KEY|BACKUP_CODE_PEPPER)='(.+)'$/gm,
       ),
     ];
@@ -147,16 +137,8 @@ describe('npm start, then the HTTP API', () => {
     // The first SUPER_ADMIN, promoted from the shell as the README says, then the admin API.
     const adminToken = second.body.access_token;
     expect((await api('GET', 'admin/users/', undefined, adminToken)).status).toBe(403);
-    const promoted = spawnSync(
-      'npm',
-      ['run', 'admin:promote', '--', email, `--persist-to=${path.join(path.dirname(varsFile()), 'state')}`],
-      {
-        cwd: root,
-        encoding: 'utf8',
-      },
-    );
-    expect(promoted.status, promoted.stderr).toBe(0);
-    expect(promoted.stdout).toContain('is now SUPER_ADMIN');
+    // A failed promotion rejects with the script's output.
+    expect(await promoteToSuperAdmin(server, email)).toContain('is now SUPER_ADMIN');
     const listed = await api('GET', `admin/users/?q=${encodeURIComponent(email)}`, undefined, adminToken);
     expect(listed.status).toBe(200);
     expect(listed.body.users[0]).toMatchObject({ email, role: 'SUPER_ADMIN' });

@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 /**
  * The service started exactly as the README says (`npm start -- <wrangler dev args>`), on a free
@@ -102,4 +103,24 @@ export async function waitForOutput(server: DevServer, pattern: RegExp, timeoutM
     if (Date.now() > deadline) throw new Error(`${pattern} not seen in the server output`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** The server's variables file, as its effective configuration names it; its state directory lies beside it. */
+export async function varsFileOf(server: DevServer): Promise<string> {
+  const [, file] = await waitForOutput(server, /JWT_PRIVATE_KEY +\(secret, set\) +(\S*e2e\.vars)\n/, 60_000);
+  return file!;
+}
+
+/**
+ * `npm run admin:promote -- <email>` on the server's own database, as the README makes the first
+ * SUPER_ADMIN. Run asynchronously: a blocking spawn would stall the event loop while the server
+ * closes idle keep-alive connections, and the next fetch would reuse a dead socket.
+ */
+export async function promoteToSuperAdmin(server: DevServer, email: string): Promise<string> {
+  const state = path.join(path.dirname(await varsFileOf(server)), 'state');
+  const { stdout } = await promisify(execFile)('npm', ['run', 'admin:promote', '--', email, `--persist-to=${state}`], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  return stdout;
 }

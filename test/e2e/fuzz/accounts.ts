@@ -1,14 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { Secret, TOTP } from 'otpauth';
-import { type DevServer, waitForOutput } from '../dev-server';
+import { type DevServer, promoteToSuperAdmin, waitForOutput } from '../dev-server';
 
 /**
  * Real accounts on the dev server, made the way a person makes them: register, follow the link the
  * console email transport prints, sign in. The staff member is promoted with `npm run admin:promote`.
  */
 export const PASSWORD = 'Fuzz-Account-Passw0rd!';
-const root = path.resolve(import.meta.dirname, '../../..');
 
 export interface Account {
   email: string;
@@ -90,13 +87,7 @@ export async function withMfa(server: DevServer, account: Account): Promise<Acco
 
 /** The first SUPER_ADMIN, as the README makes one: from the shell, on the server's own database. */
 export async function promoted(server: DevServer, account: Account): Promise<Account> {
-  const [, varsFile] = await waitForOutput(server, /JWT_PRIVATE_KEY +\(secret, set\) +(\S*e2e\.vars)\n/, 60_000);
-  const state = path.join(path.dirname(varsFile!), 'state');
-  const promotion = spawnSync('npm', ['run', 'admin:promote', '--', account.email, `--persist-to=${state}`], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  if (promotion.status !== 0) throw new Error(`admin:promote: ${promotion.stderr}`);
+  await promoteToSuperAdmin(server, account.email);
   // The role is read at sign-in: a new session carries it.
   return signIn(server, account);
 }
