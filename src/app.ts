@@ -20,6 +20,7 @@ import { validationHook } from './middleware/validation';
 import { oauthRoutes } from './oauth/routes';
 import { registerSecuritySchemes } from './openapi/document';
 import { openApiRoutes } from './openapi/routes';
+import { passkeyRoutes } from './passkeys/routes';
 import { passwordRoutes } from './passwords/routes';
 import { registrationRoutes } from './registration/routes';
 import { sessionRoutes } from './sessions/routes';
@@ -68,6 +69,7 @@ export function createApp() {
   app.route(api, passwordRoutes);
   app.route(api, historyRoutes);
   app.route(api, oauthRoutes);
+  app.route(api, passkeyRoutes);
   app.route(api, adminRoutes);
   app.route(api, introspectionRoutes);
   app.route(

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { PublicUser } from '../accounts/schemas';
 import { OAUTH_PROVIDERS, ROLES } from '../db/schema';
+import { PasskeyView } from '../passkeys/schemas';
 import { SessionView } from '../sessions/schemas';
 
 const limit = z.coerce.number().int().min(1).max(100).default(50);
@@ -36,6 +37,10 @@ export const UserIdParam = z.object({
   id: z.uuid({ message: 'Must be a user id (UUID)' }).openapi({ param: { name: 'id', in: 'path' } }),
 });
 
+export const UserPasskeyParams = UserIdParam.extend({
+  pid: z.uuid({ message: 'Must be a passkey id (UUID)' }).openapi({ param: { name: 'pid', in: 'path' } }),
+});
+
 export const RoleRequest = z.strictObject({ role: z.enum(ROLES) }).openapi('RoleRequest');
 export const SuspendRequest = z
   .strictObject({ reason: z.string().trim().max(500).optional() })
@@ -52,6 +57,11 @@ export const UserDetails = z
     lock: z.object({ failed_attempts: z.number().int(), locked_until: z.iso.datetime().nullable() }),
     mfa_enabled: z.boolean(),
     linked_providers: z.array(z.object({ provider: z.enum(OAUTH_PROVIDERS), linked_at: z.iso.datetime() })),
+    passkeys: z.array(
+      PasskeyView.extend({
+        aaguid: z.string().openapi({ description: 'Authenticator model (all zeros when the browser hid it)' }),
+      }),
+    ),
     sessions: z.array(SessionView),
     last_logins: z.array(
       z.object({
