@@ -50,6 +50,20 @@ export const UserPage = z
   .object({ users: z.array(PublicUser), next_cursor: z.string().nullable() })
   .openapi('UserPage');
 
+const AdminPasskeyView = PasskeyView.extend({
+  aaguid: z.string().openapi({ description: 'Authenticator model (all zeros when the browser hid it)' }),
+}).openapi('AdminPasskey', {
+  example: {
+    id: '3d0b2c1a-9e8f-4a7b-8c6d-5e4f3a2b1c0d',
+    name: 'Chrome on macOS',
+    created_at: '2026-11-30T08:05:00.000Z',
+    last_used_at: null,
+    backed_up: true,
+    device_type: 'multiDevice',
+    aaguid: '00000000-0000-0000-0000-000000000000',
+  },
+});
+
 export const UserDetails = z
   .object({
     user: PublicUser,
@@ -57,11 +71,7 @@ export const UserDetails = z
     lock: z.object({ failed_attempts: z.number().int(), locked_until: z.iso.datetime().nullable() }),
     mfa_enabled: z.boolean(),
     linked_providers: z.array(z.object({ provider: z.enum(OAUTH_PROVIDERS), linked_at: z.iso.datetime() })),
-    passkeys: z.array(
-      PasskeyView.extend({
-        aaguid: z.string().openapi({ description: 'Authenticator model (all zeros when the browser hid it)' }),
-      }),
-    ),
+    passkeys: z.array(AdminPasskeyView),
     sessions: z.array(SessionView),
     last_logins: z.array(
       z.object({

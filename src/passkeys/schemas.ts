@@ -58,7 +58,7 @@ export const passkeyName = z
   .trim()
   .min(1, 'The name is required')
   .max(64, 'At most 64 characters')
-  .regex(/^[^\p{Cc}]+$/u, 'No control characters')
+  .refine((name) => !/\p{Cc}/u.test(name), 'No control characters')
   .openapi({ example: 'MacBook Touch ID' });
 
 export const RegisterRequest = ReauthProof.extend({
