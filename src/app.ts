@@ -8,6 +8,7 @@ import { ApiError } from './errors';
 import { healthRoutes } from './health/routes';
 import { historyRoutes } from './history/routes';
 import { introspectionRoutes } from './introspection/routes';
+import { jwksRoutes } from './jwks/routes';
 import { mfaRoutes } from './mfa/routes';
 import { accessLog } from './middleware/access-log';
 import { clientInfo } from './middleware/client-info';
@@ -24,7 +25,6 @@ import { passwordRoutes } from './passwords/routes';
 import { registrationRoutes } from './registration/routes';
 import { sessionRoutes } from './sessions/routes';
 import { signInRoutes } from './sign-in/routes';
-import { jwksRoutes } from './tokens/routes';
 
 /** The JSON API's headers: nothing it answers is a page, so nothing may load or frame it. */
 const apiHeaders = secureHeaders({
