@@ -26,7 +26,10 @@ import { registrationRoutes } from './registration/routes';
 import { sessionRoutes } from './sessions/routes';
 import { signInRoutes } from './sign-in/routes';
 
-/** The JSON API's headers: nothing it answers is a page, so nothing may load or frame it. */
+/**
+ * The API's headers, on every answer (404s outside /api included): nothing it answers is a page, so
+ * nothing may load or frame it. Browser pages set their own policy on top.
+ */
 const apiHeaders = secureHeaders({
   contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
   strictTransportSecurity: 'max-age=63072000; includeSubDomains',
@@ -39,8 +42,7 @@ export function createApp() {
 
   // Every request: an id, one log line, no caching by default, the configuration, the caller.
   // Security headers come first so that even a 503 for a bad configuration carries them.
-  app.use('/api/*', apiHeaders);
-  app.use('/.well-known/*', apiHeaders);
+  app.use(apiHeaders);
   app.use(requestId(), accessLog(), noStore(), configuration(), clientInfo());
 
   // The JSON API group: an origin allowlist for browsers, and bounded JSON bodies.
