@@ -9,6 +9,8 @@ export const PERMISSIONS = [
   'users.revoke_sessions',
   'users.reset_mfa',
   'audit.read',
+  /** The LTI platform registry and its registration links (no target account). */
+  'lti.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -28,6 +30,7 @@ export const GRANTS: Record<Role, Partial<Record<Permission, readonly Role[]>>> 
     ...Object.fromEntries(PERMISSIONS.map((permission) => [permission, NOT_ADMINS])),
     'users.read': EVERYONE,
     'audit.read': EVERYONE,
+    'lti.manage': EVERYONE,
   },
   SUPPORT: {
     'users.read': EVERYONE,
