@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { type OAuthProvider, oauthAccounts, type User, users } from '../db/schema';
+import { ltiUserLinks, type OAuthProvider, oauthAccounts, type User, users } from '../db/schema';
 
 /**
  * The one owner of the account rules: who may authenticate at all, with which methods, and what
@@ -19,7 +19,10 @@ export function signInRefusal(user: User): AccountRefusal | null {
   return null;
 }
 
-export type SignInMethod = { kind: 'password' } | { kind: 'provider'; provider: OAuthProvider };
+export type SignInMethod =
+  | { kind: 'password' }
+  | { kind: 'provider'; provider: OAuthProvider }
+  | { kind: 'lti'; platformId: string };
 
 /** Every way the account can sign in today. */
 export async function signInMethodsOf(db: Database, user: User): Promise<SignInMethod[]> {
@@ -27,9 +30,14 @@ export async function signInMethodsOf(db: Database, user: User): Promise<SignInM
     .select({ provider: oauthAccounts.provider })
     .from(oauthAccounts)
     .where(sql`${oauthAccounts.userId} = ${user.id}`);
+  const platforms = await db
+    .select({ platformId: ltiUserLinks.platformId })
+    .from(ltiUserLinks)
+    .where(sql`${ltiUserLinks.userId} = ${user.id}`);
   return [
     ...(user.passwordHash !== null ? [{ kind: 'password' as const }] : []),
     ...links.map((link) => ({ kind: 'provider' as const, provider: link.provider })),
+    ...platforms.map((link) => ({ kind: 'lti' as const, platformId: link.platformId })),
   ];
 }
 
@@ -40,5 +48,6 @@ export async function signInMethodsOf(db: Database, user: User): Promise<SignInM
  */
 export function signInMethodCount(userId: string): SQL {
   return sql`((select count(*) from ${users} where ${users.id} = ${userId} and ${users.passwordHash} is not null)
-    + (select count(*) from ${oauthAccounts} where ${oauthAccounts.userId} = ${userId}))`;
+    + (select count(*) from ${oauthAccounts} where ${oauthAccounts.userId} = ${userId})
+    + (select count(*) from ${ltiUserLinks} where ${ltiUserLinks.userId} = ${userId}))`;
 }
