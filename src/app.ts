@@ -8,6 +8,8 @@ import { ApiError } from './errors';
 import { healthRoutes } from './health/routes';
 import { historyRoutes } from './history/routes';
 import { introspectionRoutes } from './introspection/routes';
+import { ltiApiRoutes } from './lti/api-routes';
+import { ltiHeaders, ltiRoutes } from './lti/routes';
 import { mfaRoutes } from './mfa/routes';
 import { accessLog } from './middleware/access-log';
 import { clientInfo } from './middleware/client-info';
@@ -41,6 +43,9 @@ export function createApp() {
   // Security headers come first so that even a 503 for a bad configuration carries them.
   app.use('/api/*', apiHeaders);
   app.use('/.well-known/*', apiHeaders);
+  // LTI 1.3 (issue 18): the browser pages under /lti/ have their own headers (CSP with the
+  // registered platforms as frame ancestors) and read forms, not JSON; see src/lti/http.ts.
+  app.use('/lti/*', ltiHeaders());
   app.use(requestId(), accessLog(), noStore(), configuration(), clientInfo());
 
   // The JSON API group: an origin allowlist for browsers, and bounded JSON bodies.
@@ -70,6 +75,8 @@ export function createApp() {
   app.route(api, oauthRoutes);
   app.route(api, adminRoutes);
   app.route(api, introspectionRoutes);
+  app.route(api, ltiApiRoutes);
+  app.route('/lti', ltiRoutes);
   app.route(
     api,
     openApiRoutes(() => app),
