@@ -8,6 +8,7 @@ import { ApiError } from './errors';
 import { healthRoutes } from './health/routes';
 import { historyRoutes } from './history/routes';
 import { introspectionRoutes } from './introspection/routes';
+import { jwksRoutes } from './jwks/routes';
 import { ltiApiRoutes } from './lti/api-routes';
 import { ltiHeaders, ltiRoutes } from './lti/routes';
 import { mfaRoutes } from './mfa/routes';
@@ -26,9 +27,11 @@ import { passwordRoutes } from './passwords/routes';
 import { registrationRoutes } from './registration/routes';
 import { sessionRoutes } from './sessions/routes';
 import { signInRoutes } from './sign-in/routes';
-import { jwksRoutes } from './tokens/routes';
 
-/** The JSON API's headers: nothing it answers is a page, so nothing may load or frame it. */
+/**
+ * The API's headers, on every answer (404s outside /api included): nothing it answers is a page, so
+ * nothing may load or frame it. Browser pages set their own policy on top.
+ */
 const apiHeaders = secureHeaders({
   contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
   strictTransportSecurity: 'max-age=63072000; includeSubDomains',
@@ -41,11 +44,10 @@ export function createApp() {
 
   // Every request: an id, one log line, no caching by default, the configuration, the caller.
   // Security headers come first so that even a 503 for a bad configuration carries them.
-  app.use('/api/*', apiHeaders);
-  app.use('/.well-known/*', apiHeaders);
-  // LTI 1.3 (issue 18): the browser pages under /lti/ have their own headers (CSP with the
-  // registered platforms as frame ancestors) and read forms, not JSON; see src/lti/http.ts.
+  // LTI 1.3 (issue 18): the browser pages under /lti/ replace the API's headers with their own
+  // (CSP with the registered platforms as frame ancestors), so they wrap them; see src/lti/http.ts.
   app.use('/lti/*', ltiHeaders());
+  app.use(apiHeaders);
   app.use(requestId(), accessLog(), noStore(), configuration(), clientInfo());
 
   // The JSON API group: an origin allowlist for browsers, and bounded JSON bodies.

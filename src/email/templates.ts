@@ -120,6 +120,21 @@ const copy = {
       outro: "Conservez vos codes de secours en lieu sûr. Si ce n'était pas vous, contactez le support immédiatement.",
     },
   },
+  backup_codes_regenerated: {
+    en: {
+      subject: 'New backup codes were created',
+      intro:
+        'Hello {username}, a new set of two-factor backup codes was created for your account on {time} UTC. The previous codes no longer work.',
+      outro: 'If this was not you, sign in, change your password and regenerate your codes, or contact support.',
+    },
+    fr: {
+      subject: 'De nouveaux codes de secours ont été créés',
+      intro:
+        'Bonjour {username}, un nouveau jeu de codes de secours a été créé pour votre compte le {time} UTC. Les codes précédents ne fonctionnent plus.',
+      outro:
+        "Si ce n'était pas vous, connectez-vous, changez votre mot de passe et régénérez vos codes, ou contactez le support.",
+    },
+  },
   mfa_disabled: {
     en: {
       subject: 'Two-factor authentication is off',

@@ -67,16 +67,29 @@ export function toolOrigin(c: Context<AppEnv>): string {
   return new URL(c.req.url).origin;
 }
 
+/** Origins a route lets frame its answer besides the registry's (the platform being registered). */
+const extraFrameOrigins = new WeakMap<Request, readonly string[]>();
+
+export function allowFraming(c: Context<AppEnv>, origins: readonly string[]): void {
+  extraFrameOrigins.set(c.req.raw, origins);
+}
+
+/** Files and keys are never rendered in a frame: no registry read for them. */
+const STATIC_POLICY = "default-src 'none'; frame-ancestors 'none'";
+
 /**
- * Headers of every /lti/ answer: the page CSP with the registered platforms as frame ancestors
- * (a route may set its own first), no X-Frame-Options (it would forbid the LMS frame), and an
- * opener policy that keeps `window.opener` for the registration popup's close message.
+ * Headers of every /lti/ answer, set over the API's (this middleware wraps them): pages and
+ * redirects get the page CSP with the registered platforms as frame ancestors; no X-Frame-Options
+ * (it would forbid the LMS frame); an opener policy that keeps `window.opener`, which the
+ * registration page's close message may need.
  */
 export function ltiHeaders(): MiddlewareHandler<AppEnv> {
   return async function ltiHeaders(c, next) {
     await next();
     const headers = c.res.headers;
-    if (!headers.has('Content-Security-Policy')) {
+    const framed = c.res.status >= 300 || /^text\/html/.test(headers.get('Content-Type') ?? '');
+    let policy = STATIC_POLICY;
+    if (framed) {
       let origins: string[] = [];
       try {
         origins = await registeredFrameOrigins(scopeOf(c).db);
@@ -84,8 +97,9 @@ export function ltiHeaders(): MiddlewareHandler<AppEnv> {
         // Without the registry nothing may frame us; the answer itself still goes out.
         console.error(JSON.stringify({ level: 'error', msg: 'lti frame origins', error: describeError(error) }));
       }
-      headers.set('Content-Security-Policy', pagePolicy(origins));
+      policy = pagePolicy([...new Set([...origins, ...(extraFrameOrigins.get(c.req.raw) ?? [])])]);
     }
+    headers.set('Content-Security-Policy', policy);
     headers.set('X-Content-Type-Options', 'nosniff');
     headers.set('Referrer-Policy', 'no-referrer');
     headers.set('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');

@@ -5,12 +5,11 @@ import { byClientIp, rateLimit } from '../middleware/rate-limit';
 import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
 import { publicJwks } from '../tokens/access-token';
-import { ltiErrorPage, ltiHeaders, page, readForm, readQuery, refuse, toolOrigin } from './http';
+import { allowFraming, ltiErrorPage, ltiHeaders, page, readForm, readQuery, refuse, toolOrigin } from './http';
 import { completeLaunch } from './launch-flow';
 import { startLogin } from './login-flow';
-import { ASSET_PATHS, CLOSE_SCRIPT, PAGE_STYLE, pagePolicy, renderPage } from './pages';
+import { ASSET_PATHS, CLOSE_SCRIPT, PAGE_STYLE, renderPage } from './pages';
 import { registerFromLink } from './registration-flow';
-import { registeredFrameOrigins } from './registry';
 import { LaunchForm, LoginParameters } from './schemas';
 
 /**
@@ -31,8 +30,6 @@ const redirect = (description: string) => ({
   headers: { Location: { schema: { type: 'string' as const } } },
 });
 const tags = ['LTI'];
-/** Files and keys are never framed or rendered: no need to read the registry for them. */
-const STATIC_POLICY = "default-src 'none'; frame-ancestors 'none'";
 
 export const ltiRoutes = routes();
 ltiRoutes.onError(ltiErrorPage);
@@ -60,9 +57,7 @@ ltiRoutes.get('/register', limited, async (c) => {
   const scope = scopeOf(c);
   const outcome = await registerFromLink(scope, readQuery(c), toolOrigin(c));
   // The platform being registered frames this page before it is in the registry.
-  const origins = new Set(await registeredFrameOrigins(scope.db));
-  if (outcome.frameOrigin) origins.add(outcome.frameOrigin);
-  c.header('Content-Security-Policy', pagePolicy([...origins]));
+  if (outcome.frameOrigin) allowFraming(c, [outcome.frameOrigin]);
   if (!outcome.ok) {
     return refuse(c, 'lti.registration_refused', {
       reason: outcome.reason,
@@ -167,7 +162,6 @@ ltiRoutes.openAPIRegistry.registerPath({
 });
 ltiRoutes.get('/jwks.json', async (c) => {
   c.header('Cache-Control', 'public, max-age=300');
-  c.header('Content-Security-Policy', STATIC_POLICY);
   return c.json(await publicJwks(c.get('config')), 200);
 });
 
@@ -183,7 +177,6 @@ const asset = (path: string, type: string, body: string, summary: string) => {
   });
   ltiRoutes.get(relative, (c) => {
     c.header('Cache-Control', 'public, max-age=3600');
-    c.header('Content-Security-Policy', STATIC_POLICY);
     return c.body(body, 200, { 'Content-Type': `${type}; charset=utf-8` });
   });
 };

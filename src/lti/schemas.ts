@@ -171,6 +171,19 @@ export const ExchangeRequest = z
   .strictObject({ code: z.string().min(1).max(200).openapi({ description: 'The `lti_code` of the target link' }) })
   .openapi('LtiExchangeRequest', { example: { code: 'kR1q0m2l3n4o5p6q7r8s9t0u1v2w3x4y5z6a7b8c9d0' } });
 
+const EXAMPLE_CONTEXT = {
+  platform: {
+    id: '0b5f8c1e-3d2a-4f6b-9c8d-7e6f5a4b3c2d',
+    name: 'moodle (moodle.school.example)',
+    issuer: 'https://moodle.school.example',
+  },
+  deployment_id: '1',
+  context: { id: 'course-7', label: 'CS101', title: 'Introduction to Computing' },
+  resource_link: { id: 'resource-link-42', title: 'Week 1' },
+  roles: ['http://purl.imsglobal.org/vocab/lis/v2/membership#Learner'],
+  custom: {},
+};
+
 export const LtiLaunchContext = z
   .object({
     platform: z.object({ id: z.uuid(), name: z.string(), issuer: z.string() }),
@@ -180,10 +193,27 @@ export const LtiLaunchContext = z
     roles: z.array(z.string()).openapi({ description: 'The LTI roles of the launch, as sent' }),
     custom: z.record(z.string(), z.string()),
   })
-  .openapi('LtiLaunchContext');
+  .openapi('LtiLaunchContext', { example: EXAMPLE_CONTEXT });
 
 export const ExchangeResponse = LoginResponse.extend({ lti: LtiLaunchContext }).openapi('LtiExchangeResponse');
-export const ExchangeMfaProblem = MfaRequiredProblem.extend({ lti: LtiLaunchContext }).openapi('LtiMfaRequiredProblem');
+
+export const ExchangeMfaProblem = MfaRequiredProblem.extend({ lti: LtiLaunchContext }).openapi(
+  'LtiMfaRequiredProblem',
+  {
+    example: {
+      type: 'urn:auth-service:problem:mfa_required',
+      title: 'MFA required',
+      status: 428,
+      detail: 'A code from your authenticator app (or a backup code) is required',
+      code: 'mfa_required',
+      requires_mfa: true,
+      user_id: '6f1c1f8e-6d5a-4a8e-9d3e-2f3c4b5a6d7e',
+      mfa_token: 'wQk0eR4b3c2d1e0f9g8h7i6j5k4l3m2n1o0p9q8r7s6',
+      message: 'MFA code required',
+      lti: EXAMPLE_CONTEXT,
+    },
+  },
+);
 
 // ---- The browser routes (documentation only: the handlers read forms themselves) ----------------
 

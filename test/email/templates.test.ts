@@ -29,6 +29,7 @@ describe('email templates', () => {
     expect(TEMPLATE_NAMES.sort()).toEqual(
       [
         'account_locked',
+        'backup_codes_regenerated',
         'mfa_disabled',
         'mfa_enabled',
         'password_changed',

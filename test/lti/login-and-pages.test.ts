@@ -121,6 +121,8 @@ describe('the /lti/ pages', () => {
     expect(ancestors.filter((origin) => !registered.has(origin))).toEqual([]);
     // X-Frame-Options would forbid the LMS frame whatever the CSP says.
     expect(page.headers.get('X-Frame-Options')).toBeNull();
+    // The registration page may be a popup whose opener must stay reachable for the close message.
+    expect(page.headers.get('Cross-Origin-Opener-Policy')).toBe('unsafe-none');
     expect(page.headers.get('X-Content-Type-Options')).toBe('nosniff');
     const html = await page.text();
     expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
@@ -153,6 +155,9 @@ describe('the /lti/ pages', () => {
     expect(await script.text()).toContain("postMessage({ subject: 'org.imsglobal.lti.close' }, '*')");
     const style = await call('GET', '/lti/assets/lti.css');
     expect(style.headers.get('Content-Type')).toMatch(/^text\/css/);
+    for (const file of [script, style]) {
+      expect(file.headers.get('Content-Security-Policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+    }
   });
 
   it("publish the tool's key set", async () => {
