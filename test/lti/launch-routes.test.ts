@@ -5,7 +5,7 @@ import { signInMethodCount, signInMethodsOf } from '../../src/accounts/rules';
 import { findUserById } from '../../src/accounts/users';
 import { openDatabase } from '../../src/db/client';
 import { CLAIM } from '../../src/lti/platform';
-import { json, PASSWORD, post, problem } from '../helpers/api';
+import { call, json, PASSWORD, post, problem } from '../helpers/api';
 import { type FakeLms, fakeLms, INSTRUCTOR, LEARNER, LIS, LMS_TARGET, TEACHING_ASSISTANT } from '../helpers/fake-lms';
 import { fakeNetwork } from '../helpers/fake-network';
 import {
@@ -13,6 +13,7 @@ import {
   codeOf,
   exchange,
   launch,
+  ltiAdmin,
   type RegisteredPlatform,
   registerDynamically,
   signInFrom,
@@ -122,6 +123,20 @@ describe('a new learner', () => {
     );
     expect(body.user.username).toMatch(/^user/);
     expect(body.lti).toMatchObject({ context: null, custom: {} });
+  });
+});
+
+describe('a placeholder address', () => {
+  it('is never mailed (not even a reset link), and the admin sees the platform in the sign-ins', async () => {
+    const mail = captureConsole();
+    const body = await signedIn(await signInFrom(lms, { claims: person() }));
+    expect((await post('password/request-reset', { email: body.user.email })).status).toBe(200);
+    expect(mail.emails().filter((email) => email.to === body.user.email)).toEqual([]);
+    const admin = await ltiAdmin();
+    const details = await json(
+      await call('GET', `/api/auth/admin/users/${body.user.id}`, { token: admin.access_token }),
+    );
+    expect(details.last_logins[0]).toMatchObject({ method: 'lti', method_detail: platform.name, success: true });
   });
 });
 
