@@ -40,7 +40,8 @@ const exchange = createRoute({
   path: '/lti/exchange',
   tags: ['LTI'],
   summary: 'Exchange the `lti_code` of a launch for a session (the login body plus the launch context)',
-  middleware: [rateLimit('loginPerIp', byClientIp)] as const,
+  // The code is a 256-bit secret, so this only bounds load: a whole class exchanges at once.
+  middleware: [rateLimit('ltiPerIp', byClientIp)] as const,
   request: { body: body(ExchangeRequest) },
   responses: {
     200: json(ExchangeResponse, 'Signed in'),

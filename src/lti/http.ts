@@ -168,17 +168,20 @@ function auditRefusal(
  * becomes a page, never problem+json and never a 500 page for something the client sent.
  */
 export function ltiErrorPage(error: unknown, c: Context<AppEnv>): Response {
-  if (error instanceof ApiError && error.status < 500) {
-    const reason = error.code === 'rate_limited' ? 'rate_limited' : (error.reason ?? error.code);
-    if (error.code === 'rate_limited') {
-      c.set('problem', { code: 'rate_limited', reason: error.reason });
-      const content = refusalPage('rate_limited', c.get('config')?.mfa.issuer ?? 'The service');
-      const response = page(c, 429, renderPage({ ...content, reference: c.get('requestId') }));
-      for (const [name, value] of Object.entries(error.headers)) response.headers.set(name, value);
-      return response;
-    }
-    return refuse(c, eventOf(c), { reason });
+  const service = c.get('config')?.mfa.issuer ?? 'The service';
+  if (error instanceof ApiError && error.code === 'rate_limited') {
+    c.set('problem', { code: 'rate_limited', reason: error.reason });
+    const response = page(
+      c,
+      429,
+      renderPage({ ...refusalPage('rate_limited', service), reference: c.get('requestId') }),
+    );
+    for (const [name, value] of Object.entries(error.headers)) response.headers.set(name, value);
+    return response;
   }
+  // Refusals of what the client sent (a form that is not one, too large...).
+  if (error instanceof ApiError && error.status < 500)
+    return refuse(c, eventOf(c), { reason: error.reason ?? error.code });
   const unavailable = error instanceof ApiError || isDatabaseFailure(error);
   c.set('problem', { code: unavailable ? 'service_unavailable' : 'internal_error', reason: 'lti' });
   console.error(
@@ -189,8 +192,7 @@ export function ltiErrorPage(error: unknown, c: Context<AppEnv>): Response {
       error: describeError(error),
     }),
   );
-  const content = refusalPage('service_unavailable', c.get('config')?.mfa.issuer ?? 'The service');
-  return page(c, 503, renderPage({ ...content, reference: c.get('requestId') }));
+  return page(c, 503, renderPage({ ...refusalPage('service_unavailable', service), reference: c.get('requestId') }));
 }
 
 function eventOf(c: Context<AppEnv>): 'lti.login_refused' | 'lti.launch_refused' | 'lti.registration_refused' {

@@ -176,6 +176,20 @@ describe('the /lti/ pages', () => {
     expect(html).not.toMatch(/<script>/);
   });
 
+  it('answer a 503 page, framed by nobody, when the database is unreachable', async () => {
+    const broken = {
+      prepare: () => {
+        throw new Error('D1_ERROR: database unavailable');
+      },
+    };
+    const response = await call('GET', `/lti/login?${new URLSearchParams(lms.loginParameters())}`, {
+      env: { DB: broken },
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('Content-Type')).toMatch(/^text\/html/);
+    expect(directives(response).get('frame-ancestors')).toBe("'none'");
+  });
+
   it('never answer a 500, whatever is posted', async () => {
     const attempts = [
       call('POST', '/lti/launch', formPost({ id_token: 'not.a.jwt', state: 'x' })),
