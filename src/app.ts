@@ -9,6 +9,8 @@ import { healthRoutes } from './health/routes';
 import { historyRoutes } from './history/routes';
 import { introspectionRoutes } from './introspection/routes';
 import { jwksRoutes } from './jwks/routes';
+import { ltiApiRoutes } from './lti/api-routes';
+import { ltiHeaders, ltiRoutes } from './lti/routes';
 import { mfaRoutes } from './mfa/routes';
 import { accessLog } from './middleware/access-log';
 import { clientInfo } from './middleware/client-info';
@@ -43,6 +45,9 @@ export function createApp() {
 
   // Every request: an id, one log line, no caching by default, the configuration, the caller.
   // Security headers come first so that even a 503 for a bad configuration carries them.
+  // LTI 1.3 (issue 18): the browser pages under /lti/ replace the API's headers with their own
+  // (CSP with the registered platforms as frame ancestors), so they wrap them; see src/lti/http.ts.
+  app.use('/lti/*', ltiHeaders());
   app.use(apiHeaders);
   app.use(requestId(), accessLog(), noStore(), configuration(), clientInfo());
 
@@ -74,6 +79,8 @@ export function createApp() {
   app.route(api, passkeyRoutes);
   app.route(api, adminRoutes);
   app.route(api, introspectionRoutes);
+  app.route(api, ltiApiRoutes);
+  app.route('/lti', ltiRoutes);
   app.route(
     api,
     openApiRoutes(() => app),

@@ -144,7 +144,26 @@ export const configSchema = z.object({
   WEBAUTHN_RP_ID: z.string().optional(),
   WEBAUTHN_RP_NAME: z.string().optional(),
   WEBAUTHN_ORIGINS: z.string().optional(),
+  // LTI 1.3 tool (issue 18): where launches may land (empty: APP_URL's origin), and their rate.
+  LTI_TARGET_ORIGINS: list().transform((origins, ctx) => {
+    const malformed = origins.filter((origin) => !isOrigin(origin));
+    if (malformed.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `not origins (scheme://host[:port]): ${malformed.join(', ')}` });
+      return z.NEVER;
+    }
+    return origins;
+  }),
+  RATE_LIMIT_LTI_IP: rateLimit('600/60'),
 });
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value.replace(/\/+$/, '');
+  } catch {
+    return false;
+  }
+}
 
 export type Config = ReturnType<typeof toConfig>;
 
@@ -184,6 +203,7 @@ function toConfig(raw: z.infer<typeof configSchema>) {
       refreshPerIp: raw.RATE_LIMIT_REFRESH_IP,
       reauthPerAccount: raw.RATE_LIMIT_REAUTH_ACCOUNT,
       unknownEmailRecordsPerIp: raw.RATE_LIMIT_UNKNOWN_EMAIL_RECORDS_IP,
+      ltiPerIp: raw.RATE_LIMIT_LTI_IP,
     },
     maxSessionsPerUser: raw.MAX_SESSIONS_PER_USER,
     email: {
@@ -200,6 +220,12 @@ function toConfig(raw: z.infer<typeof configSchema>) {
     adminMfaRequiredRoles: raw.ADMIN_MFA_REQUIRED_ROLES,
     introspectionClients: raw.INTROSPECTION_CREDENTIALS,
     version: raw.SERVICE_VERSION,
+    lti: {
+      targetOrigins:
+        raw.LTI_TARGET_ORIGINS.length > 0
+          ? raw.LTI_TARGET_ORIGINS.map((origin) => new URL(origin).origin)
+          : [new URL(raw.APP_URL).origin],
+    },
     oauth: {
       redirectUris: raw.OAUTH_REDIRECT_URIS,
       timeoutMs: raw.OAUTH_TIMEOUT_MS,

@@ -61,6 +61,11 @@ const FAILURES = {
     'invalid_token',
     'The link is invalid, used or expired, or the provider is no longer linked',
   ],
+  // LTI 1.3: the one-time code a launch hands the SPA.
+  lti_code_invalid: [
+    'invalid_token',
+    'The LTI code is invalid, used or expired; open the activity again from your course',
+  ],
 } as const satisfies Record<string, readonly [ProblemCode, string]>;
 
 export type FailureReason = keyof typeof FAILURES;

@@ -71,6 +71,7 @@ export async function userDetails(scope: Scope, actor: User, target: User) {
       success: row.success,
       failure_reason: row.failureReason,
       method: row.method,
+      method_detail: row.methodDetail,
       ip_address: row.ipAddress,
       location: locationOf(row.city, row.country),
       device: row.device,

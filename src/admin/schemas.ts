@@ -78,6 +78,7 @@ export const UserDetails = z
         success: z.boolean(),
         failure_reason: z.string().nullable(),
         method: z.string(),
+        method_detail: z.string().nullable().openapi({ description: 'The LTI platform, for method `lti`' }),
         ip_address: z.string().nullable(),
         location: z.string().nullable(),
         device: z.string(),

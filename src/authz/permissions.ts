@@ -10,6 +10,8 @@ export const PERMISSIONS = [
   'users.reset_mfa',
   'users.delete_passkey',
   'audit.read',
+  /** The LTI platform registry and its registration links (no target account). */
+  'lti.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -29,6 +31,7 @@ export const GRANTS: Record<Role, Partial<Record<Permission, readonly Role[]>>> 
     ...Object.fromEntries(PERMISSIONS.map((permission) => [permission, NOT_ADMINS])),
     'users.read': EVERYONE,
     'audit.read': EVERYONE,
+    'lti.manage': EVERYONE,
   },
   SUPPORT: {
     'users.read': EVERYONE,
