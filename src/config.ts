@@ -139,6 +139,12 @@ export const configSchema = z.object({
   GITHUB_API_URL: z.url().default('https://api.github.com'),
   OAUTH_REDIRECT_URIS: csv,
   OAUTH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8000),
+  // --- account self-service (issue 17) ---
+  /** Seconds between a deletion request and the erasure; the emailed link cancels it meanwhile. */
+  ACCOUNT_DELETION_GRACE: seconds(7 * 24 * 3600),
+  RATE_LIMIT_EXPORT_ACCOUNT: rateLimit('5/3600'),
+  RATE_LIMIT_EMAIL_CHANGE_ACCOUNT: rateLimit('5/3600'),
+  // --- end account self-service ---
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -179,7 +185,10 @@ function toConfig(raw: z.infer<typeof configSchema>) {
       refreshPerIp: raw.RATE_LIMIT_REFRESH_IP,
       reauthPerAccount: raw.RATE_LIMIT_REAUTH_ACCOUNT,
       unknownEmailRecordsPerIp: raw.RATE_LIMIT_UNKNOWN_EMAIL_RECORDS_IP,
+      exportPerAccount: raw.RATE_LIMIT_EXPORT_ACCOUNT,
+      emailChangePerAccount: raw.RATE_LIMIT_EMAIL_CHANGE_ACCOUNT,
     },
+    accountDeletionGrace: raw.ACCOUNT_DELETION_GRACE,
     maxSessionsPerUser: raw.MAX_SESSIONS_PER_USER,
     email: {
       transport: raw.EMAIL_TRANSPORT,

@@ -29,7 +29,16 @@ export type AuditEvent =
   | 'admin.sessions_revoked'
   | 'admin.mfa_reset'
   | 'oauth.linked'
-  | 'oauth.unlinked';
+  | 'oauth.unlinked'
+  // Account self-service (issue 17).
+  | 'user.profile_updated'
+  | 'user.email_change_requested'
+  | 'user.email_changed'
+  | 'user.data_exported'
+  | 'account.deletion_requested'
+  | 'account.deletion_cancelled'
+  | 'account.erased'
+  | 'admin.user_deletion_requested';
 
 /**
  * Records a security event. `details` holds ids, reasons and counts only: callers never pass a
