@@ -1,4 +1,5 @@
 import { desc, eq } from 'drizzle-orm';
+import { scheduleDeletion } from '../accounts/deletion';
 import { findUserById, toPublicUser } from '../accounts/users';
 import { audit } from '../audit/log';
 import { mayActOn, type Permission, type TargetDecision } from '../authz/permissions';
@@ -133,4 +134,10 @@ export async function resetMfa(scope: Scope, actor: User, target: User): Promise
   }
   await removeMfa(scope, target, actor.id);
   audit(scope, 'admin.mfa_reset', { userId: target.id, actorId: actor.id });
+}
+
+/** The owner's own deletion (accounts/deletion.ts), started by staff: same grace, same cancel link. */
+export async function startDeletion(scope: Scope, actor: User, target: User, reason?: string): Promise<Date> {
+  authorise(actor, 'users.delete', target);
+  return scheduleDeletion(scope, target, { kind: 'staff', actor, reason });
 }
