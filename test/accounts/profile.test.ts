@@ -41,7 +41,7 @@ describe('PATCH me/', () => {
     expect((await json(await get('me', { token: user.access_token }))).username).not.toBe(otherName.toUpperCase());
   });
 
-  it("lets the owner change the case of their own username", async () => {
+  it('lets the owner change the case of their own username', async () => {
     const user = await signedInUser();
     const current = (await json(await get('me', { token: user.access_token }))).username as string;
     const response = await patchMe(user.access_token, { username: current.toUpperCase() });
