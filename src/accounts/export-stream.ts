@@ -40,27 +40,47 @@ export function rowsSection<T>(
 /** Rows per query and per chunk written: about 1 MB of history at most in memory at once. */
 export const EXPORT_PAGE_SIZE = 1000;
 
+/** Where the previous page ended: its last row's creation time and rowid. */
+export interface PageEnd {
+  at: number;
+  rowid: number;
+}
+
+/** One page of a user's rows after `after`; exposed for EXPLAIN QUERY PLAN. */
+export function pageQuery(
+  db: Database,
+  table: SQLiteTable,
+  owner: SQL | undefined,
+  createdAt: SQLiteColumn,
+  after: PageEnd | null,
+) {
+  const rowid = sql<number>`${table}.rowid`;
+  return db
+    .select({ row: table, rowid })
+    .from(table)
+    .where(and(owner, after ? sql`(${createdAt}, ${rowid}) > (${after.at}, ${after.rowid})` : undefined))
+    .orderBy(createdAt, rowid)
+    .limit(EXPORT_PAGE_SIZE);
+}
+
 /**
  * One user's rows of `table`, oldest first, a page per query: keyset pagination on (created_at,
  * rowid). The (user_id, created_at) indexes end with the rowid, so each page is an index range read
  * without a sort, and costs the same on the 100th page as on the first (an OFFSET would not).
  */
-export async function* pagesOf<Table extends SQLiteTable, Row = Table['$inferSelect']>(
+export async function* pagesOf<Table extends SQLiteTable, Row>(
   db: Database,
   table: Table,
   owner: SQL | undefined,
   createdAt: SQLiteColumn,
   map: (row: Table['$inferSelect']) => Row,
 ): AsyncGenerator<Row[]> {
-  const rowid = sql<number>`${table}.rowid`;
-  let after: { at: number; rowid: number } | null = null;
+  let after: PageEnd | null = null;
   for (;;) {
-    const page = (await db
-      .select({ row: table as SQLiteTable, rowid })
-      .from(table as SQLiteTable)
-      .where(and(owner, after ? sql`(${createdAt}, ${rowid}) > (${after.at}, ${after.rowid})` : undefined))
-      .orderBy(createdAt, rowid)
-      .limit(EXPORT_PAGE_SIZE)) as unknown as Array<{ row: Table['$inferSelect']; rowid: number }>;
+    const page = (await pageQuery(db, table, owner, createdAt, after)) as unknown as Array<{
+      row: Table['$inferSelect'];
+      rowid: number;
+    }>;
     if (page.length > 0) yield page.map((entry) => map(entry.row));
     const last = page.at(-1);
     if (!last || page.length < EXPORT_PAGE_SIZE) return;
