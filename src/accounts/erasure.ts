@@ -11,7 +11,8 @@ const MAX_SLICES = 400;
 const MAX_ACCOUNTS_PER_RUN = 200;
 
 /**
- * Rows that belong to a user: `where` selects them with one `?`, bound to the user's id or email.
+ * Rows that belong to a user: `where` selects them with one `?`, bound to the user's id, or to each
+ * of their addresses (the current one and those they changed from).
  * THE list of what an erasure deletes, in order (children before parents). A table that holds a
  * user's rows gets one line here: passkeys, WebAuthn challenges, LTI links and codes, daily roll-ups.
  * Rows to keep but detach say so with `set` (e.g. a record created by a member of staff).
@@ -41,6 +42,24 @@ interface DueAccount {
   email: string;
 }
 
+interface ErasedAccount {
+  id: string;
+  /** The current address first, then every earlier one the audit log remembers. */
+  addresses: string[];
+}
+
+/** The addresses the account had: its own, and those its email changes left behind. */
+async function addressesOf(db: D1Database, account: DueAccount): Promise<string[]> {
+  const earlier = await db
+    .prepare(
+      "SELECT DISTINCT lower(json_extract(details, '$.old_email')) AS address FROM audit_log WHERE user_id = ? AND event = 'user.email_changed'",
+    )
+    .bind(account.id)
+    .all<{ address: string | null }>();
+  const addresses = [account.email, ...earlier.results.map((row) => row.address)];
+  return [...new Set(addresses.filter((address): address is string => Boolean(address)))];
+}
+
 async function inSlices(statement: (limit: number) => D1PreparedStatement): Promise<number> {
   let total = 0;
   for (let slice = 0; slice < MAX_SLICES; slice++) {
@@ -51,19 +70,15 @@ async function inSlices(statement: (limit: number) => D1PreparedStatement): Prom
   return total;
 }
 
-async function removeOwnedRows(db: D1Database, account: DueAccount): Promise<void> {
+async function removeOwnedRows(db: D1Database, account: ErasedAccount): Promise<void> {
   for (const rows of USER_OWNED_ROWS) {
-    const value = rows.param === 'id' ? account.id : account.email;
     const selected = `SELECT rowid FROM ${rows.table} WHERE ${rows.where} LIMIT ?`;
-    await inSlices((limit) =>
-      db
-        .prepare(
-          rows.set
-            ? `UPDATE ${rows.table} SET ${rows.set} WHERE rowid IN (${selected})`
-            : `DELETE FROM ${rows.table} WHERE rowid IN (${selected})`,
-        )
-        .bind(value, limit),
-    );
+    const statement = rows.set
+      ? `UPDATE ${rows.table} SET ${rows.set} WHERE rowid IN (${selected})`
+      : `DELETE FROM ${rows.table} WHERE rowid IN (${selected})`;
+    for (const value of rows.param === 'id' ? [account.id] : account.addresses) {
+      await inSlices((limit) => db.prepare(statement).bind(value, limit));
+    }
   }
 }
 
@@ -93,8 +108,8 @@ const SCRUBBED_DETAILS = `CASE WHEN details IS NULL THEN NULL ELSE (
  * user (an unknown-email sign-in with the address, a claim replaced by this account) are scrubbed too.
  * ?1 = id, ?2 = email, ?3 = tombstone.
  */
-async function anonymiseAudit(db: D1Database, account: DueAccount, tombstone: string): Promise<void> {
-  const params = [account.id, account.email, tombstone];
+async function anonymiseAudit(db: D1Database, account: ErasedAccount, tombstone: string): Promise<void> {
+  const params = [account.id, account.addresses[0], tombstone];
   for (const column of ['user_id', 'actor_id']) {
     await inSlices((limit) =>
       db
@@ -108,30 +123,31 @@ async function anonymiseAudit(db: D1Database, account: DueAccount, tombstone: st
         .bind(...params, limit),
     );
   }
-  // Mentions in the details: one scan of the table per erased account, at night.
-  await inSlices((limit) =>
-    db
-      .prepare(
-        `UPDATE audit_log SET
-           ip_address = CASE WHEN instr(lower(details), ?2) > 0 THEN NULL ELSE ip_address END,
-           user_agent = CASE WHEN instr(lower(details), ?2) > 0 THEN NULL ELSE user_agent END,
-           details = ${SCRUBBED_DETAILS}
-         WHERE rowid IN (SELECT rowid FROM audit_log WHERE instr(details, ?1) > 0 OR instr(lower(details), ?2) > 0 LIMIT ?4)`,
-      )
-      .bind(...params, limit),
-  );
+  // Mentions in the details: one scan of the table per address, at night.
+  for (const address of account.addresses) {
+    await inSlices((limit) =>
+      db
+        .prepare(
+          `UPDATE audit_log SET
+             ip_address = CASE WHEN instr(lower(details), ?2) > 0 THEN NULL ELSE ip_address END,
+             user_agent = CASE WHEN instr(lower(details), ?2) > 0 THEN NULL ELSE user_agent END,
+             details = ${SCRUBBED_DETAILS}
+           WHERE rowid IN (SELECT rowid FROM audit_log WHERE instr(details, ?1) > 0 OR instr(lower(details), ?2) > 0 LIMIT ?4)`,
+        )
+        .bind(account.id, address, tombstone, limit),
+    );
+  }
 }
 
 /** Erases one account: its rows, its identity in the audit log, then the user itself. */
-async function eraseAccount(db: D1Database, account: DueAccount, now: number): Promise<boolean> {
+async function eraseAccount(db: D1Database, due: DueAccount, now: number): Promise<boolean> {
   const tombstone = crypto.randomUUID();
+  // Read before the audit entries that remember earlier addresses are scrubbed.
+  const account = { id: due.id, addresses: await addressesOf(db, due) };
   await removeOwnedRows(db, account);
   await anonymiseAudit(db, account, tombstone);
   // Cascades to anything a forgotten table still holds; only if the deletion is still due.
-  const { meta } = await db
-    .prepare('DELETE FROM users WHERE id = ? AND deletion_due_at <= ?')
-    .bind(account.id, now)
-    .run();
+  const { meta } = await db.prepare('DELETE FROM users WHERE id = ? AND deletion_due_at <= ?').bind(due.id, now).run();
   if (meta.changes === 0) return false;
   await db
     .prepare(
