@@ -50,7 +50,21 @@ export const PublicUser = z
 export const locale = z.enum(['en', 'fr']).openapi({ description: 'The language of every email sent to the user' });
 
 /** `me/`: the user object of the seed, plus what only its owner reads. */
-export const Me = PublicUser.extend({ locale }).openapi('Me');
+export const Me = PublicUser.extend({ locale }).openapi('Me', {
+  example: {
+    id: '6f1c1f8e-6d5a-4a8e-9d3e-2f3c4b5a6d7e',
+    username: 'johndoe',
+    email: 'user@example.com',
+    role: 'STUDENT',
+    is_email_verified: true,
+    is_active: true,
+    is_suspended: false,
+    mfa_enabled: false,
+    last_login_at: '2026-11-30T08:05:00.000Z',
+    created_at: '2026-09-01T10:00:00.000Z',
+    locale: 'en',
+  },
+});
 
 export const ProfileUpdate = z
   .strictObject({
