@@ -6,6 +6,9 @@ import { account, staff } from '../helpers/staff';
 import { signedInUser, sql } from '../helpers/users';
 import { fakeGoogle, fakeNetwork, GOOGLE_REDIRECT, googleAccount, OAUTH_ENV } from '../oauth/fake-providers';
 
+/** Per test: several sign-ups (scrypt) and sign-ins each, on a machine that may be busy. */
+const BUDGET = 30_000;
+
 const DAY = 24 * 3600 * 1000;
 const net = fakeNetwork();
 let mail: ReturnType<typeof captureConsole>;
@@ -38,7 +41,7 @@ async function passwordlessUser() {
   return { id: body.user.id as string, email: body.user.email as string, access_token: body.access_token, googleUser };
 }
 
-describe('POST me/delete/', () => {
+describe('POST me/delete/', { timeout: BUDGET }, () => {
   it('ends every session at once, refuses sign-in with 403, and emails a cancel link', async () => {
     const user = await signedInUser();
     const other = await json(await post('login', { email: user.email, password: PASSWORD }));
@@ -175,7 +178,7 @@ describe('POST me/delete/', () => {
   });
 });
 
-describe('POST me/delete/cancel/', () => {
+describe('POST me/delete/cancel/', { timeout: BUDGET }, () => {
   it('restores the account within the grace period, once; the owner signs in again', async () => {
     const user = await signedInUser();
     await deleteMe(user.access_token, { password: PASSWORD });
@@ -221,7 +224,7 @@ describe('POST me/delete/cancel/', () => {
   });
 });
 
-describe('POST admin/users/{id}/delete/', () => {
+describe('POST admin/users/{id}/delete/', { timeout: BUDGET }, () => {
   it('lets an ADMIN start the same deletion for a user, audited with the actor and reason', async () => {
     const admin = await staff('ADMIN');
     const target = await account('STUDENT');

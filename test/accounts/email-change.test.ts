@@ -5,6 +5,9 @@ import { codeAt, userWithMfa } from '../helpers/mfa';
 import { registerVerified, signedInUser, sql, uniqueEmail, usernameFor } from '../helpers/users';
 import { fakeGoogle, fakeNetwork, GOOGLE_REDIRECT, googleAccount, OAUTH_ENV } from '../oauth/fake-providers';
 
+/** Per test: several sign-ups (scrypt) and sign-ins each, on a machine that may be busy. */
+const BUDGET = 30_000;
+
 const net = fakeNetwork();
 let mail: ReturnType<typeof captureConsole>;
 beforeEach(() => {
@@ -42,7 +45,7 @@ async function passwordlessUser() {
   return { id: body.user.id as string, email: body.user.email as string, access_token: body.access_token as string };
 }
 
-describe('POST me/email/ then me/email/confirm/', () => {
+describe('POST me/email/ then me/email/confirm/', { timeout: BUDGET }, () => {
   it('sends the link to the new address and a notice without it to the old one; the link switches the address', async () => {
     const user = await signedInUser();
     const newEmail = uniqueEmail('moved');

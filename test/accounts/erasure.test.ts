@@ -9,6 +9,9 @@ import { account, staff } from '../helpers/staff';
 import { registerVerified, sql, uniqueEmail, usernameFor } from '../helpers/users';
 import { fakeGoogle, fakeNetwork, GOOGLE_REDIRECT, googleAccount, OAUTH_ENV } from '../oauth/fake-providers';
 
+/** Per test: several sign-ups (scrypt) and sign-ins each, on a machine that may be busy. */
+const BUDGET = 30_000;
+
 const net = fakeNetwork();
 let mail: ReturnType<typeof captureConsole>;
 beforeEach(() => {
@@ -102,7 +105,7 @@ async function accountWithEverything() {
   };
 }
 
-describe('the nightly erasure', () => {
+describe('the nightly erasure', { timeout: BUDGET }, () => {
   it('leaves no row anywhere with the user id or any of their addresses, except anonymised audit entries', {
     timeout: 60_000,
   }, async () => {

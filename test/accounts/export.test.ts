@@ -7,6 +7,9 @@ import { userWithMfa } from '../helpers/mfa';
 import { signedInUser, sql, uniqueEmail } from '../helpers/users';
 import { fakeGoogle, fakeNetwork, GOOGLE_REDIRECT, googleAccount, OAUTH_ENV } from '../oauth/fake-providers';
 
+/** Per test: several sign-ups (scrypt) and sign-ins each, on a machine that may be busy. */
+const BUDGET = 30_000;
+
 const net = fakeNetwork();
 let mail: ReturnType<typeof captureConsole>;
 beforeEach(() => {
@@ -68,7 +71,7 @@ async function userWithEverySecret() {
   return { ...user, token: refreshed.access_token as string, newEmail, plain };
 }
 
-describe('GET me/export/', () => {
+describe('GET me/export/', { timeout: BUDGET }, () => {
   it('answers a complete JSON attachment, section by section', async () => {
     const user = await userWithEverySecret();
     const response = await exportOf(user.token);

@@ -3,9 +3,12 @@ import { call, get, json, post, problem } from '../helpers/api';
 import { captureConsole } from '../helpers/mail';
 import { registerVerified, signedInUser, sql } from '../helpers/users';
 
+/** Per test: several sign-ups (scrypt) and sign-ins each, on a machine that may be busy. */
+const BUDGET = 30_000;
+
 const patchMe = (token: string | undefined, body: unknown) => call('PATCH', '/api/auth/me/', { token, body });
 
-describe('PATCH me/', () => {
+describe('PATCH me/', { timeout: BUDGET }, () => {
   it('changes the username and the locale, answers the user, and audits the field names only', async () => {
     const user = await signedInUser();
     const username = `renamed.${crypto.randomUUID().slice(0, 8)}`;
