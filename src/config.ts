@@ -154,6 +154,12 @@ export const configSchema = z.object({
     return origins;
   }),
   RATE_LIMIT_LTI_IP: rateLimit('600/60'),
+  // --- account self-service (issue 17) ---
+  /** Seconds between a deletion request and the erasure; the emailed link cancels it meanwhile. */
+  ACCOUNT_DELETION_GRACE: seconds(7 * 24 * 3600),
+  RATE_LIMIT_EXPORT_ACCOUNT: rateLimit('5/3600'),
+  RATE_LIMIT_EMAIL_CHANGE_ACCOUNT: rateLimit('5/3600'),
+  // --- end account self-service ---
 });
 
 function isOrigin(value: string): boolean {
@@ -204,7 +210,10 @@ function toConfig(raw: z.infer<typeof configSchema>) {
       reauthPerAccount: raw.RATE_LIMIT_REAUTH_ACCOUNT,
       unknownEmailRecordsPerIp: raw.RATE_LIMIT_UNKNOWN_EMAIL_RECORDS_IP,
       ltiPerIp: raw.RATE_LIMIT_LTI_IP,
+      exportPerAccount: raw.RATE_LIMIT_EXPORT_ACCOUNT,
+      emailChangePerAccount: raw.RATE_LIMIT_EMAIL_CHANGE_ACCOUNT,
     },
+    accountDeletionGrace: raw.ACCOUNT_DELETION_GRACE,
     maxSessionsPerUser: raw.MAX_SESSIONS_PER_USER,
     email: {
       transport: raw.EMAIL_TRANSPORT,

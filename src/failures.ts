@@ -31,6 +31,10 @@ const FAILURES = {
   account_disabled: ['account_disabled', 'This account has been disabled'],
   account_suspended: ['account_suspended', 'This account is suspended'],
   email_not_verified: ['email_not_verified', 'Please verify your email address before signing in'],
+  account_pending_deletion: [
+    'account_pending_deletion',
+    'This account is scheduled for deletion; use the link in the email we sent to cancel it',
+  ],
   // Access tokens: one 401 for all.
   missing_bearer: ['unauthorized', 'A Bearer access token is required'],
   malformed: ['unauthorized', 'The access token is invalid or expired'],
@@ -57,6 +61,12 @@ const FAILURES = {
   verification_link_invalid: ['invalid_token', 'The verification link is invalid, used or expired'],
   decline_link_invalid: ['invalid_token', 'The link is invalid, used or expired'],
   reset_link_invalid: ['invalid_token', 'The reset link is invalid, used or expired'],
+  // Account self-service (issue 17).
+  email_change_link_invalid: ['invalid_token', 'The confirmation link is invalid, used or expired'],
+  deletion_cancel_link_invalid: [
+    'invalid_token',
+    'The link is invalid, used or expired, or the account was already erased or restored',
+  ],
   link_revocation_invalid: [
     'invalid_token',
     'The link is invalid, used or expired, or the provider is no longer linked',

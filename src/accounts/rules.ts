@@ -9,12 +9,18 @@ import { ltiUserLinks, type OAuthProvider, oauthAccounts, passkeys, type User, u
  */
 
 /** Why an account refuses every sign-in whatever the credentials (SPEC §4: 403). */
-export type AccountRefusal = 'account_disabled' | 'account_suspended' | 'email_not_verified';
+export type AccountRefusal =
+  | 'account_disabled'
+  | 'account_suspended'
+  | 'account_pending_deletion'
+  | 'email_not_verified';
 
 /** The account's own state: null when it may sign in. Checked after the credentials, never before. */
 export function signInRefusal(user: User): AccountRefusal | null {
   if (!user.isActive) return 'account_disabled';
   if (user.isSuspended) return 'account_suspended';
+  // Until the erasure, only the emailed cancel link brings the account back (accounts/deletion.ts).
+  if (user.deletionDueAt !== null) return 'account_pending_deletion';
   if (!user.isEmailVerified) return 'email_not_verified';
   return null;
 }

@@ -1,4 +1,5 @@
 import { desc, eq } from 'drizzle-orm';
+import { scheduleDeletion } from '../accounts/deletion';
 import { findUserById, toPublicUser } from '../accounts/users';
 import { audit } from '../audit/log';
 import { mayActOn, type Permission, type TargetDecision } from '../authz/permissions';
@@ -152,4 +153,10 @@ export async function deletePasskey(scope: Scope, actor: User, target: User, pas
   authorise(actor, 'users.delete_passkey', target);
   const removal = await removeUserPasskey(scope, target.id, passkeyId, actor.id);
   if (!removal.removed) throw removalRefused(removal.reason);
+}
+
+/** The owner's own deletion (accounts/deletion.ts), started by staff: same grace, same cancel link. */
+export async function startDeletion(scope: Scope, actor: User, target: User, reason?: string): Promise<Date> {
+  authorise(actor, 'users.delete', target);
+  return scheduleDeletion(scope, target, { kind: 'staff', actor, reason });
 }

@@ -1,5 +1,6 @@
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { DeletionScheduled } from '../accounts/schemas';
 import { toPublicUser } from '../accounts/users';
 import type { Permission } from '../authz/permissions';
 import type { AppEnv } from '../env';
@@ -17,6 +18,7 @@ import {
   resetMfa,
   revokeSessions,
   setSuspended,
+  startDeletion,
   unlock,
   userDetails,
 } from './actions';
@@ -24,6 +26,7 @@ import { searchAudit } from './audit-query';
 import {
   AuditPage,
   AuditQuery,
+  DeletionReason,
   RoleChanged,
   RoleRequest,
   Suspended,
@@ -136,6 +139,22 @@ const deletePasskeyRoute = adminRoute('users.delete_passkey', {
     }),
   },
 });
+const deleteUser = adminRoute('users.delete', {
+  method: 'post',
+  operationId: 'deleteUser',
+  path: '/admin/users/{id}/delete',
+  summary: "Start the user's account deletion (as if they asked: grace period, cancel link emailed)",
+  description:
+    'Every session of the user ends at once and sign-in answers `403 account_pending_deletion`; the user is emailed a link that cancels the deletion within ACCOUNT_DELETION_GRACE; then the nightly job erases the account.',
+  request: {
+    params: UserIdParam,
+    body: { content: { 'application/json': { schema: DeletionReason } }, required: false },
+  },
+  responses: {
+    202: json(DeletionScheduled, 'Scheduled'),
+    ...adminErrors(['body'], { ...withTarget, 409: problem('`deletion_pending`: already scheduled') }),
+  },
+});
 const audit = adminRoute('audit.read', {
   method: 'get',
   operationId: 'readAuditLog',
@@ -183,5 +202,16 @@ export const adminRoutes = routes()
   .openapi(deletePasskeyRoute, async (c) => {
     await deletePasskey(scopeOf(c), c.get('auth').user, await targetOf(c), c.req.valid('param').pid);
     return c.json({ message: 'Passkey deleted' }, 200);
+  })
+  .openapi(deleteUser, async (c) => {
+    const { reason } = c.req.valid('json');
+    const dueAt = await startDeletion(scopeOf(c), c.get('auth').user, await targetOf(c), reason);
+    return c.json(
+      {
+        message: 'The account will be deleted; the user was emailed a link to cancel',
+        deletion_due_at: dueAt.toISOString(),
+      },
+      202,
+    );
   })
   .openapi(audit, async (c) => c.json(await searchAudit(scopeOf(c).db, c.req.valid('query')), 200));

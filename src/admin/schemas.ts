@@ -46,6 +46,10 @@ export const SuspendRequest = z
   .strictObject({ reason: z.string().trim().max(500).optional() })
   .openapi('SuspendRequest');
 
+export const DeletionReason = z
+  .strictObject({ reason: z.string().trim().max(500).optional().openapi({ description: 'Kept in the audit log' }) })
+  .openapi('DeletionReason', { example: { reason: 'Parental request, ticket 4711' } });
+
 export const UserPage = z
   .object({ users: z.array(PublicUser), next_cursor: z.string().nullable() })
   .openapi('UserPage');

@@ -45,7 +45,16 @@ export type AuditEvent =
   | 'lti.login_refused'
   | 'lti.launch_refused'
   | 'lti.deployment_adopted'
-  | 'lti.linked';
+  | 'lti.linked'
+  // Account self-service (issue 17).
+  | 'user.profile_updated'
+  | 'user.email_change_requested'
+  | 'user.email_changed'
+  | 'user.data_exported'
+  | 'account.deletion_requested'
+  | 'account.deletion_cancelled'
+  | 'account.erased'
+  | 'admin.user_deletion_requested';
 
 /**
  * Records a security event. `details` holds ids, reasons and counts only: callers never pass a

@@ -12,6 +12,8 @@ export const PERMISSIONS = [
   'audit.read',
   /** The LTI platform registry and its registration links (no target account). */
   'lti.manage',
+  // Account self-service (issue 17): the owner's deletion, started for them.
+  'users.delete',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -75,9 +77,10 @@ export type TargetDecision =
 
 /**
  * Permissions nobody exercises on their own account: an admin must not promote themselves, lock
- * themselves out, or strip their own second factor without the owner's checks of mfa/disable/.
+ * themselves out, or strip their own second factor without the owner's checks of mfa/disable/, nor
+ * delete their own account without those of me/delete/.
  */
-const NOT_ON_SELF: readonly Permission[] = ['users.change_role', 'users.suspend', 'users.reset_mfa'];
+const NOT_ON_SELF: readonly Permission[] = ['users.change_role', 'users.suspend', 'users.reset_mfa', 'users.delete'];
 
 /** May `actor` exercise `permission` on `target`? */
 export function mayActOn(

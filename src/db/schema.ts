@@ -47,6 +47,13 @@ export const users = sqliteTable(
      * was in flight while the password was reset, which a revocation sweep alone would miss.
      */
     securityStamp: integer('security_stamp').notNull().default(0),
+    // --- account self-service (issue 17) ---
+    /**
+     * Set while the account awaits its erasure: sign-in is refused until then, and the nightly job
+     * erases the account once this time has passed unless the owner cancelled (accounts/deletion.ts).
+     */
+    deletionDueAt: timestamp('deletion_due_at'),
+    // --- end account self-service ---
     lastLoginAt: timestamp('last_login_at'),
     createdAt: timestamp('created_at').notNull(),
     updatedAt: timestamp('updated_at').notNull(),
@@ -54,6 +61,8 @@ export const users = sqliteTable(
   (t) => [
     uniqueIndex('users_email_unique').on(t.email),
     uniqueIndex('users_username_unique').on(sql`lower(${t.username})`),
+    // Account self-service (issue 17): the nightly erasure finds the due accounts without a scan.
+    index('users_deletion_due_idx').on(t.deletionDueAt).where(sql`${t.deletionDueAt} is not null`),
   ],
 );
 
@@ -116,7 +125,15 @@ export const retiredRefreshTokens = sqliteTable(
 export const AUTH_METHODS = ['password', 'mfa', 'oauth', 'passkey', 'lti'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
-export const TOKEN_PURPOSES = ['email_verification', 'password_reset', 'mfa_login', 'oauth_link_revocation'] as const;
+export const TOKEN_PURPOSES = [
+  'email_verification',
+  'password_reset',
+  'mfa_login',
+  'oauth_link_revocation',
+  // Account self-service (issue 17): the new address's confirmation, the deletion's cancel link.
+  'email_change',
+  'account_deletion_cancel',
+] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
 
 /** Single-use tokens sent by email or handed out between login steps; stored as SHA-256 only. */

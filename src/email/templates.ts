@@ -203,6 +203,89 @@ const copy = {
         'Supprimez cette clé d’accès et enregistrez-en une nouvelle depuis un appareil de confiance : d’ici là, la personne qui détient la copie peut réessayer.',
     },
   },
+  // --- account self-service (issue 17) ---
+  email_change_confirm: {
+    en: {
+      subject: 'Confirm your new email address',
+      intro: 'Hello {username}, you asked to use this address for your account. Confirm it to complete the change.',
+      action: 'Confirm my new address',
+      outro:
+        'This link is valid for 1 hour and works once. If you did not ask for this, ignore this email: nothing changes.',
+    },
+    fr: {
+      subject: 'Confirmez votre nouvelle adresse email',
+      intro:
+        'Bonjour {username}, vous avez demandé à utiliser cette adresse pour votre compte. Confirmez-la pour terminer le changement.',
+      action: 'Confirmer ma nouvelle adresse',
+      outro:
+        "Ce lien est valable 1 heure et ne fonctionne qu'une fois. Si vous n'êtes pas à l'origine de cette demande, ignorez cet email : rien ne change.",
+    },
+  },
+  email_change_requested: {
+    en: {
+      subject: 'A change of your email address was requested',
+      intro:
+        'Hello {username}, on {time} UTC a change of the email address of your account to {new_email} was requested. It takes effect once the new address is confirmed.',
+      outro: 'If this was not you, change your password right away and contact support.',
+    },
+    fr: {
+      subject: 'Un changement de votre adresse email a été demandé',
+      intro:
+        "Bonjour {username}, le {time} UTC, un changement de l'adresse email de votre compte vers {new_email} a été demandé. Il prendra effet une fois la nouvelle adresse confirmée.",
+      outro: "Si ce n'était pas vous, changez votre mot de passe immédiatement et contactez le support.",
+    },
+  },
+  account_deletion_scheduled: {
+    en: {
+      subject: 'Your account will be deleted on {until} UTC',
+      intro:
+        'Hello {username}, as you asked on {time} UTC, your account will be deleted on {until} UTC. Every session was signed out, and signing in is refused until then.',
+      action: 'Cancel the deletion and keep my account',
+      outro:
+        'After that date your account and its data are erased for good. If you did not ask for this, cancel with the link above, then change your password.',
+    },
+    fr: {
+      subject: 'Votre compte sera supprimé le {until} UTC',
+      intro:
+        "Bonjour {username}, comme vous l'avez demandé le {time} UTC, votre compte sera supprimé le {until} UTC. Toutes les sessions ont été déconnectées et la connexion est refusée d'ici là.",
+      action: 'Annuler la suppression et garder mon compte',
+      outro:
+        "Après cette date, votre compte et ses données sont effacés définitivement. Si vous n'êtes pas à l'origine de cette demande, annulez-la avec le lien ci-dessus, puis changez votre mot de passe.",
+    },
+  },
+  account_deletion_scheduled_by_staff: {
+    en: {
+      subject: 'Your account will be deleted on {until} UTC',
+      intro:
+        'Hello {username}, on {time} UTC an administrator scheduled the deletion of your account for {until} UTC. Every session was signed out, and signing in is refused until then.',
+      action: 'Cancel the deletion and keep my account',
+      outro:
+        'After that date your account and its data are erased for good. If you think this is a mistake, cancel with the link above or contact support.',
+    },
+    fr: {
+      subject: 'Votre compte sera supprimé le {until} UTC',
+      intro:
+        "Bonjour {username}, le {time} UTC, un administrateur a programmé la suppression de votre compte pour le {until} UTC. Toutes les sessions ont été déconnectées et la connexion est refusée d'ici là.",
+      action: 'Annuler la suppression et garder mon compte',
+      outro:
+        "Après cette date, votre compte et ses données sont effacés définitivement. S'il s'agit d'une erreur, annulez avec le lien ci-dessus ou contactez le support.",
+    },
+  },
+  account_deletion_cancelled: {
+    en: {
+      subject: 'The deletion of your account was cancelled',
+      intro:
+        'Hello {username}, the deletion of your account was cancelled on {time} UTC: your account is kept. Sign in again to use it.',
+      outro: 'If this was not you, contact support.',
+    },
+    fr: {
+      subject: 'La suppression de votre compte a été annulée',
+      intro:
+        "Bonjour {username}, la suppression de votre compte a été annulée le {time} UTC : votre compte est conservé. Reconnectez-vous pour l'utiliser.",
+      outro: "Si ce n'était pas vous, contactez le support.",
+    },
+  },
+  // --- end account self-service ---
 } satisfies Record<string, Record<Locale, TemplateCopy>>;
 
 export type TemplateName = keyof typeof copy;

@@ -13,6 +13,7 @@ export type LoginFailureReason =
   | 'email_not_verified'
   | 'account_suspended'
   | 'account_disabled'
+  | 'account_pending_deletion'
   | 'invalid_mfa_code';
 
 export type SignInMethod = 'password' | 'mfa' | 'oauth_google' | 'oauth_github' | 'passkey' | 'lti';

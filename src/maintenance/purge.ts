@@ -1,3 +1,4 @@
+import { eraseDueAccounts } from '../accounts/erasure';
 import type { Config } from '../config';
 
 const DAY = 24 * 3600 * 1000;
@@ -8,6 +9,8 @@ const SLICE = 5_000;
 const MAX_SLICES = 200;
 
 export interface PurgeReport {
+  /** Accounts whose deletion grace period ended (accounts/erasure.ts). */
+  accountsErased: number;
   sessions: number;
   oneTimeTokens: number;
   webauthnChallenges: number;
@@ -34,10 +37,11 @@ async function deleteInSlices(db: D1Database, table: string, condition: string, 
 /**
  * The nightly clean-up: expired sessions (and revoked ones after a week), expired single-use
  * tokens and WebAuthn challenges, and history and audit rows past their retention. Live data is
- * never touched.
+ * never touched. Accounts whose deletion fell due are erased first.
  */
 export async function purgeExpired(db: D1Database, config: Config, now = Date.now()): Promise<PurgeReport> {
   return {
+    accountsErased: await eraseDueAccounts(db, now),
     sessions: await deleteInSlices(
       db,
       'sessions',

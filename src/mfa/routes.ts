@@ -33,7 +33,7 @@ const loginMfa = createRoute({
     ...errors(['body', 'rateLimited', 'locked'], {
       400: problem('`mfa_not_enabled`, or invalid input'),
       401: problem('`invalid_mfa_code`, `invalid_mfa_token` or `invalid_credentials`'),
-      403: problem('`email_not_verified`, `account_suspended` or `account_disabled`'),
+      403: problem('`email_not_verified`, `account_suspended`, `account_disabled` or `account_pending_deletion`'),
     }),
   },
 });

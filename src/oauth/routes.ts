@@ -30,7 +30,7 @@ const bearer = [{ bearerAuth: [] }];
 
 const providerErrors = {
   400: problem('`invalid_oauth_code`, `oauth_email_unverified`, or invalid input (`redirect_uri` not allowed)'),
-  403: problem('`email_not_verified`, `account_suspended` or `account_disabled`'),
+  403: problem('`email_not_verified`, `account_suspended`, `account_disabled` or `account_pending_deletion`'),
   409: problem('`provider_already_linked`: the account with this email is linked to another provider account'),
   501: problem('`provider_not_configured`'),
   502: problem('`provider_unavailable`: the provider failed or did not answer in time'),

@@ -6,8 +6,9 @@ import { byClientIp, rateLimit } from '../middleware/rate-limit';
 import { errors, json, MessageBody, problem } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
+import { TokenRequest } from '../tokens/schemas';
 import { declineRegistration, register, resendVerification, verifyEmail } from './registration';
-import { RegisterRequest, RegisterResponse, TokenRequest } from './schemas';
+import { RegisterRequest, RegisterResponse } from './schemas';
 
 const body = <T>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
 

@@ -1,11 +1,5 @@
 import { z } from '@hono/zod-openapi';
-
-/** Opaque 256-bit tokens (refresh, single-use links), base64url. */
-export const opaqueToken = z
-  .string()
-  .min(16)
-  .max(256)
-  .regex(/^[A-Za-z0-9_-]+$/, 'Malformed token');
+import { opaqueToken } from '../tokens/schemas';
 
 export const RefreshRequest = z
   .strictObject({ refresh_token: opaqueToken })

@@ -14,7 +14,8 @@ export type RevokeReason =
   | 'password_changed'
   | 'password_reset'
   | 'mfa_enabled'
-  | 'provider_link_revoked';
+  | 'provider_link_revoked'
+  | 'account_deletion';
 
 export interface SessionOptions {
   rememberMe: boolean;

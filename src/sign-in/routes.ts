@@ -23,7 +23,7 @@ const login = createRoute({
     200: json(LoginResponse, 'Signed in: a new session'),
     ...errors(['body', 'rateLimited', 'locked', 'mfaRequired'], {
       401: problem('`invalid_credentials`: unknown email or wrong password (the same answer for both)'),
-      403: problem('`email_not_verified`, `account_suspended` or `account_disabled`'),
+      403: problem('`email_not_verified`, `account_suspended`, `account_disabled` or `account_pending_deletion`'),
     }),
   },
 });

@@ -10,7 +10,9 @@ function expected(actor: Role, permission: Permission, target: Role, self: boole
   const isAdminAccount = (role: Role) => role === 'SUPER_ADMIN' || role === 'ADMIN';
   // Support helps learners and teaching staff only (not other support, moderators or admins).
   const supported: Role[] = ['STUDENT', 'STUDENT_PREMIUM', 'INSTRUCTOR', 'TEACHING_ASSISTANT', 'CONTENT_REVIEWER'];
-  if (self && ['users.change_role', 'users.suspend', 'users.reset_mfa'].includes(permission)) return false;
+  if (self && ['users.change_role', 'users.suspend', 'users.reset_mfa', 'users.delete'].includes(permission)) {
+    return false;
+  }
   switch (actor) {
     case 'SUPER_ADMIN':
       return true;
@@ -63,6 +65,6 @@ describe('the permission table', () => {
       }
     }
     expect(checked).toBe(9 * (PERMISSIONS.length - 1) * 9 * 2 + 9 * 9 * 2 * 9);
-    expect(PERMISSIONS).toHaveLength(10);
+    expect(PERMISSIONS).toHaveLength(11);
   });
 });

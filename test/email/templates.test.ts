@@ -12,6 +12,7 @@ const vars = {
   reasons: 'a new country',
   provider: 'Google',
   name: 'MacBook Touch ID',
+  new_email: 'a•••@school.example',
 };
 const withLink = new Set([
   'verification',
@@ -20,6 +21,9 @@ const withLink = new Set([
   'provider_linked',
   'passkey_added',
   'passkey_clone_detected',
+  'email_change_confirm',
+  'account_deletion_scheduled',
+  'account_deletion_scheduled_by_staff',
 ]);
 const withDecline = new Set(['verification']);
 
@@ -38,6 +42,11 @@ describe('email templates', () => {
       [
         'account_locked',
         'backup_codes_regenerated',
+        'account_deletion_cancelled',
+        'account_deletion_scheduled',
+        'account_deletion_scheduled_by_staff',
+        'email_change_confirm',
+        'email_change_requested',
         'mfa_disabled',
         'mfa_enabled',
         'passkey_added',
