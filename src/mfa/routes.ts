@@ -3,7 +3,7 @@ import { assertReauthenticated } from '../credentials/reauthentication';
 import { ReauthProof } from '../credentials/schemas';
 import { byClientIp, byUser, rateLimit } from '../middleware/rate-limit';
 import { requireAuth } from '../middleware/require-auth';
-import { errors, json, MessageBody, problem } from '../openapi/responses';
+import { errors, json, MessageBody, problem, ValidationProblem } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
 import { completeSignIn } from '../sign-in/complete';
@@ -31,8 +31,10 @@ const loginMfa = createRoute({
   responses: {
     200: json(LoginResponse, 'Signed in'),
     ...errors(['body', 'rateLimited', 'locked'], {
-      400: problem('`mfa_not_enabled`, or invalid input'),
-      401: problem('`invalid_mfa_code`, `invalid_mfa_token` or `invalid_credentials`'),
+      400: problem(
+        '`invalid_mfa_code`, `invalid_mfa_token`, `invalid_credentials` (400, not 401, so that an SPA refreshing on 401 shows them), `mfa_not_enabled`, or invalid input',
+        ValidationProblem,
+      ),
       403: problem('`email_not_verified`, `account_suspended` or `account_disabled`'),
     }),
   },

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { answerProblem } from '../middleware/error-response';
 import { byClientIp, rateLimit } from '../middleware/rate-limit';
-import { errors, json, problem } from '../openapi/responses';
+import { errors, json, problem, ValidationProblem } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
 import { completeSignIn } from './complete';
@@ -22,7 +22,10 @@ const login = createRoute({
   responses: {
     200: json(LoginResponse, 'Signed in: a new session'),
     ...errors(['body', 'rateLimited', 'locked', 'mfaRequired'], {
-      401: problem('`invalid_credentials`: unknown email or wrong password (the same answer for both)'),
+      400: problem(
+        '`invalid_credentials`: unknown email or wrong password (the same answer for both; 400, not 401, so that an SPA refreshing on 401 shows it), or invalid input',
+        ValidationProblem,
+      ),
       403: problem('`email_not_verified`, `account_suspended` or `account_disabled`'),
     }),
   },
