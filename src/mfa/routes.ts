@@ -6,6 +6,7 @@ import { requireAuth } from '../middleware/require-auth';
 import { errors, json, MessageBody, problem, ValidationProblem } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
+import { refreshCookieHeader } from '../sessions/schemas';
 import { completeSignIn } from '../sign-in/complete';
 import { LoginResponse } from '../sign-in/schemas';
 import { BackupCodes, MfaLoginRequest, MfaSetup, MfaVerifyRequest } from './schemas';
@@ -29,7 +30,7 @@ const loginMfa = createRoute({
   middleware: [rateLimit('loginPerIp', byClientIp)] as const,
   request: { body: { content: { 'application/json': { schema: MfaLoginRequest } }, required: true } },
   responses: {
-    200: json(LoginResponse, 'Signed in'),
+    200: { ...json(LoginResponse, 'Signed in'), headers: refreshCookieHeader },
     ...errors(['body', 'rateLimited', 'locked'], {
       400: problem(
         '`invalid_mfa_code`, `invalid_mfa_token`, `invalid_credentials` (400, not 401, so that an SPA refreshing on 401 shows them), `mfa_not_enabled`, or invalid input',

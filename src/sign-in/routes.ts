@@ -4,6 +4,7 @@ import { byClientIp, rateLimit } from '../middleware/rate-limit';
 import { errors, json, problem, ValidationProblem } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
+import { refreshCookieHeader } from '../sessions/schemas';
 import { completeSignIn } from './complete';
 import { mfaRequiredProblem } from './mfa-step';
 import { signInWithPassword } from './password';
@@ -20,7 +21,7 @@ const login = createRoute({
   middleware: [rateLimit('loginPerIp', byClientIp)] as const,
   request: { body: { content: { 'application/json': { schema: LoginRequest } }, required: true } },
   responses: {
-    200: json(LoginResponse, 'Signed in: a new session'),
+    200: { ...json(LoginResponse, 'Signed in: a new session'), headers: refreshCookieHeader },
     ...errors(['body', 'rateLimited', 'locked', 'mfaRequired'], {
       400: problem(
         '`invalid_credentials`: unknown email or wrong password (the same answer for both; 400, not 401, so that an SPA refreshing on 401 shows it), or invalid input',

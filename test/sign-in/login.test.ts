@@ -18,7 +18,7 @@ describe('POST login/', () => {
     expect(body).toEqual({
       user: expect.objectContaining({ id: user.id, email: user.email, is_email_verified: true }),
       access_token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
-      refresh_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      refresh_token: expect.stringMatching(/^[A-Za-z0-9_-]{95}$/),
       expires_at: expect.any(String),
       message: 'Login successful',
     });
