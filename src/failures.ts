@@ -27,7 +27,10 @@ const FAILURES = {
   // Refresh tokens: one 401 for all (issue 15 adds the cookie's two).
   refresh_unknown_or_expired: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],
   refresh_forged: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],
-  refresh_session_ended: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],
+  refresh_session_revoked: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],
+  refresh_session_expired: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],
+  refresh_session_idle: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],
+  refresh_session_stamp_changed: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],
   refresh_reused: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],
   refresh_not_in_chain: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],
   refresh_account_unavailable: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],

@@ -21,7 +21,7 @@ export type RefreshFailure =
   | 'refresh_unknown_or_expired'
   | 'refresh_forged'
   /** The session is revoked, past its absolute limit, idle too long, or its stamp changed. */
-  | 'refresh_session_ended'
+  | `refresh_session_${NonNullable<ReturnType<typeof whySessionEnded>>}`
   /** A genuine earlier token after its grace: reuse of a stolen token, the session is revoked. */
   | 'refresh_reused'
   /** A valid tag that does not lead to the live token: a stolen key, never a revocation. */
@@ -79,7 +79,8 @@ async function rotateAndRead(
 
 /** Why a session that did not rotate cannot refresh at all, or null when it could. */
 function endedReason(state: SessionState, at: Liveness): RefreshFailure | null {
-  if (whySessionEnded(state.session, state.user, at)) return 'refresh_session_ended';
+  const ended = whySessionEnded(state.session, state.user, at);
+  if (ended) return `refresh_session_${ended}`;
   if (!state.user.isActive || state.user.isSuspended) return 'refresh_account_unavailable';
   return null;
 }
