@@ -17,8 +17,9 @@ import {
 import { type RefreshBody, sessionTokens } from './tokens';
 
 export type RefreshFailure =
-  /** Not a token of ours at all (wrong shape, or a tag no key of ours made). */
+  /** Not shaped like a refresh token, or no session answers to it. */
   | 'refresh_unknown_or_expired'
+  /** The shape of a token, with a tag no key of ours made: refused before any lookup. */
   | 'refresh_forged'
   /** The session is revoked, past its absolute limit, idle too long, or its stamp changed. */
   | `refresh_session_${NonNullable<ReturnType<typeof whySessionEnded>>}`
@@ -29,7 +30,7 @@ export type RefreshFailure =
   | 'refresh_account_unavailable';
 
 export type RefreshResult =
-  | { ok: true; session: Session; user: User; refreshToken: string; replayed: boolean }
+  | { ok: true; session: Session; user: User; refreshToken: string }
   | { ok: false; reason: RefreshFailure };
 
 interface SessionState {
@@ -131,14 +132,14 @@ async function rotateChained(
   );
   if (!state) return { ok: false, reason: 'refresh_unknown_or_expired' };
   const childToken = encodeRefreshToken(key, sessionId, generation + 1, child);
-  if (rotated) return { ok: true, ...state, refreshToken: childToken, replayed: false };
+  if (rotated) return { ok: true, ...state, refreshToken: childToken };
   const ended = endedReason(state, at);
   if (ended) return { ok: false, reason: ended };
 
   const live = { generation: state.session.refreshGeneration, hash: state.session.refreshTokenHash };
   const isParentOfLive = live.generation === generation + 1 && live.hash === childHash;
   if (isParentOfLive && withinGrace(scope, state.session, at)) {
-    return { ok: true, ...state, refreshToken: childToken, replayed: true };
+    return { ok: true, ...state, refreshToken: childToken };
   }
   if (isParentOfLive || hashesForward(key, sessionId, { generation, secret }, live)) {
     return revokeForReuse(scope, sessionId, generation);
@@ -166,12 +167,12 @@ async function rotateLegacy(scope: Scope, token: string, legacyHash: string): Pr
   );
   if (!state) return { ok: false, reason: 'refresh_unknown_or_expired' };
   const childToken = encodeRefreshToken(key, state.session.id, 1, child);
-  if (rotated) return { ok: true, ...state, refreshToken: childToken, replayed: false };
+  if (rotated) return { ok: true, ...state, refreshToken: childToken };
   const ended = endedReason(state, at);
   if (ended) return { ok: false, reason: ended };
   const isParentOfLive = state.session.refreshGeneration === 1 && state.session.refreshTokenHash === childHash;
   if (!isParentOfLive) return { ok: false, reason: 'refresh_unknown_or_expired' };
-  if (withinGrace(scope, state.session, at)) return { ok: true, ...state, refreshToken: childToken, replayed: true };
+  if (withinGrace(scope, state.session, at)) return { ok: true, ...state, refreshToken: childToken };
   return revokeForReuse(scope, state.session.id, 0);
 }
 
