@@ -8,6 +8,7 @@ import { ApiError } from './errors';
 import { healthRoutes } from './health/routes';
 import { historyRoutes } from './history/routes';
 import { introspectionRoutes } from './introspection/routes';
+import { jwksRoutes } from './jwks/routes';
 import { mfaRoutes } from './mfa/routes';
 import { accessLog } from './middleware/access-log';
 import { clientInfo } from './middleware/client-info';
@@ -20,14 +21,17 @@ import { validationHook } from './middleware/validation';
 import { oauthRoutes } from './oauth/routes';
 import { registerSecuritySchemes } from './openapi/document';
 import { openApiRoutes } from './openapi/routes';
+import { passkeyRoutes } from './passkeys/routes';
 import { passwordRoutes } from './passwords/routes';
 import { registrationRoutes } from './registration/routes';
 import { refreshCookies } from './sessions/cookie';
 import { sessionRoutes } from './sessions/routes';
 import { signInRoutes } from './sign-in/routes';
-import { jwksRoutes } from './tokens/routes';
 
-/** The JSON API's headers: nothing it answers is a page, so nothing may load or frame it. */
+/**
+ * The API's headers, on every answer (404s outside /api included): nothing it answers is a page, so
+ * nothing may load or frame it. Browser pages set their own policy on top.
+ */
 const apiHeaders = secureHeaders({
   contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
   strictTransportSecurity: 'max-age=63072000; includeSubDomains',
@@ -40,8 +44,7 @@ export function createApp() {
 
   // Every request: an id, one log line, no caching by default, the configuration, the caller.
   // Security headers come first so that even a 503 for a bad configuration carries them.
-  app.use('/api/*', apiHeaders);
-  app.use('/.well-known/*', apiHeaders);
+  app.use(apiHeaders);
   app.use(requestId(), accessLog(), noStore(), configuration(), clientInfo());
 
   // The JSON API group: an origin allowlist for browsers, and bounded JSON bodies.
@@ -70,6 +73,7 @@ export function createApp() {
   app.route(api, passwordRoutes);
   app.route(api, historyRoutes);
   app.route(api, oauthRoutes);
+  app.route(api, passkeyRoutes);
   app.route(api, adminRoutes);
   app.route(api, introspectionRoutes);
   app.route(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLES, type Role } from './db/schema';
+import { deriveWebAuthnSettings, type WebAuthnSettings } from './passkeys/settings';
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const list = (fallback = '') =>
@@ -175,6 +176,10 @@ export const configSchema = z.object({
   GITHUB_API_URL: z.url().default('https://api.github.com'),
   OAUTH_REDIRECT_URIS: csv,
   OAUTH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8000),
+  // Passkeys (WebAuthn): every default comes from APP_URL, MFA_ISSUER and CORS_ORIGINS (passkeys/settings.ts).
+  WEBAUTHN_RP_ID: z.string().optional(),
+  WEBAUTHN_RP_NAME: z.string().optional(),
+  WEBAUTHN_ORIGINS: z.string().optional(),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -269,7 +274,15 @@ function toConfig(raw: z.infer<typeof configSchema>) {
             }
           : null,
     },
+    webauthn: webAuthnSettingsOf(raw),
   };
+}
+
+/** Checked by crossFieldProblems before toConfig runs, so a failure here is a bug, not a setting. */
+function webAuthnSettingsOf(raw: RawConfig): WebAuthnSettings {
+  const result = deriveWebAuthnSettings(raw);
+  if (!result.ok) throw new ConfigError(`Invalid configuration: ${result.issues.join('; ')}`);
+  return result.settings;
 }
 
 type RawConfig = z.infer<typeof configSchema>;
@@ -302,6 +315,8 @@ function crossFieldProblems(raw: RawConfig): string[] {
   if (raw.EMAIL_TRANSPORT === 'resend' && !raw.RESEND_API_KEY) {
     problems.push('RESEND_API_KEY: required when EMAIL_TRANSPORT=resend');
   }
+  const webauthn = deriveWebAuthnSettings(raw);
+  if (!webauthn.ok) problems.push(...webauthn.issues);
   return problems;
 }
 

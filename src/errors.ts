@@ -13,6 +13,7 @@ export const PROBLEMS = {
   oauth_email_unverified: [400, 'Provider email not verified'],
   last_sign_in_method: [400, 'Last sign-in method'],
   reauthentication_required: [400, 'Re-authentication required'],
+  passkey_rejected: [400, 'Passkey rejected'],
   // Failed sign-ins are 400, not 401: the seed's SPA turns every 401 into a refresh and a redirect,
   // which would swallow the error (SPEC §13). 401 is for access and refresh tokens only.
   invalid_credentials: [400, 'Invalid credentials'],

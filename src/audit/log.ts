@@ -29,7 +29,12 @@ export type AuditEvent =
   | 'admin.sessions_revoked'
   | 'admin.mfa_reset'
   | 'oauth.linked'
-  | 'oauth.unlinked';
+  | 'oauth.unlinked'
+  | 'passkey.registered'
+  | 'passkey.renamed'
+  | 'passkey.deleted'
+  | 'passkey.clone_detected'
+  | 'admin.passkey_deleted';
 
 /**
  * Records a security event. `details` holds ids, reasons and counts only: callers never pass a

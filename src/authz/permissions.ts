@@ -8,6 +8,7 @@ export const PERMISSIONS = [
   'users.resend_verification',
   'users.revoke_sessions',
   'users.reset_mfa',
+  'users.delete_passkey',
   'audit.read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -35,6 +36,7 @@ export const GRANTS: Record<Role, Partial<Record<Permission, readonly Role[]>>> 
     'users.resend_verification': SUPPORTED,
     'users.revoke_sessions': SUPPORTED,
     'users.reset_mfa': SUPPORTED,
+    'users.delete_passkey': SUPPORTED,
   },
   MODERATOR: {
     'users.read': EVERYONE,

@@ -230,5 +230,60 @@ export const loginHistory = sqliteTable(
   ],
 );
 
+// --- Passkeys (issue 16) ---------------------------------------------------------------------
+
+/** A WebAuthn credential of a user: a way to sign in without a password (UV required). */
+export const passkeys = sqliteTable(
+  'passkeys',
+  {
+    id: id(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** base64url, as authenticators and browsers name it; unique across the whole service. */
+    credentialId: text('credential_id').notNull(),
+    /** COSE_Key, base64url. Public: it only verifies signatures. */
+    publicKey: text('public_key').notNull(),
+    /** The authenticator's signature counter; 0 for those without one (most synced passkeys). */
+    counter: integer('counter').notNull().default(0),
+    transports: text('transports', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** Authenticator model; all zeros when the browser anonymised it. */
+    aaguid: text('aaguid').notNull(),
+    deviceType: text('device_type', { enum: ['singleDevice', 'multiDevice'] }).notNull(),
+    backedUp: flag('backed_up'),
+    name: text('name').notNull(),
+    createdAt: timestamp('created_at').notNull(),
+    lastUsedAt: timestamp('last_used_at'),
+  },
+  (t) => [uniqueIndex('passkeys_credential_id_unique').on(t.credentialId), index('passkeys_user_idx').on(t.userId)],
+);
+
+export const WEBAUTHN_CEREMONIES = ['registration', 'authentication'] as const;
+
+/**
+ * Challenges handed to browsers, single use and short-lived, stored as SHA-256 only. A registration
+ * challenge belongs to the signed-in user who asked for it; a sign-in challenge to nobody yet.
+ */
+export const webauthnChallenges = sqliteTable(
+  'webauthn_challenges',
+  {
+    id: id(),
+    challengeHash: text('challenge_hash').notNull(),
+    ceremony: text('ceremony', { enum: WEBAUTHN_CEREMONIES }).notNull(),
+    userId: text('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at').notNull(),
+    expiresAt: timestamp('expires_at').notNull(),
+    usedAt: timestamp('used_at'),
+  },
+  (t) => [
+    uniqueIndex('webauthn_challenges_hash_unique').on(t.challengeHash),
+    index('webauthn_challenges_expires_idx').on(t.expiresAt),
+  ],
+);
+
+export type Passkey = typeof passkeys.$inferSelect;
+
+// --- end of passkeys ---------------------------------------------------------------------------
+
 export type User = typeof users.$inferSelect;
 export type Session = typeof sessions.$inferSelect;

@@ -15,7 +15,7 @@ export type LoginFailureReason =
   | 'account_disabled'
   | 'invalid_mfa_code';
 
-export type SignInMethod = 'password' | 'mfa' | 'oauth_google' | 'oauth_github';
+export type SignInMethod = 'password' | 'mfa' | 'oauth_google' | 'oauth_github' | 'passkey';
 
 export interface LoginAttempt {
   email: string;

@@ -10,6 +10,7 @@ const MAX_SLICES = 200;
 export interface PurgeReport {
   sessions: number;
   oneTimeTokens: number;
+  webauthnChallenges: number;
   loginHistory: number;
   auditLog: number;
 }
@@ -29,7 +30,8 @@ async function deleteInSlices(db: D1Database, table: string, condition: string, 
 
 /**
  * The nightly clean-up: expired sessions (and revoked ones after a week), expired single-use
- * tokens, and history and audit rows past their retention. Live data is never touched.
+ * tokens and WebAuthn challenges, and history and audit rows past their retention. Live data is
+ * never touched.
  */
 export async function purgeExpired(db: D1Database, config: Config, now = Date.now()): Promise<PurgeReport> {
   return {
@@ -41,6 +43,7 @@ export async function purgeExpired(db: D1Database, config: Config, now = Date.no
       now - REVOKED_SESSION_KEEP,
     ),
     oneTimeTokens: await deleteInSlices(db, 'one_time_tokens', 'expires_at <= ?', now),
+    webauthnChallenges: await deleteInSlices(db, 'webauthn_challenges', 'expires_at <= ?', now),
     loginHistory: await deleteInSlices(db, 'login_history', 'created_at < ?', now - config.retention.historyDays * DAY),
     auditLog: await deleteInSlices(db, 'audit_log', 'created_at < ?', now - config.retention.auditDays * DAY),
   };

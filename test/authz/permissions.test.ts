@@ -21,9 +21,13 @@ function expected(actor: Role, permission: Permission, target: Role, self: boole
     case 'SUPPORT':
       if (permission === 'users.read') return true;
       return (
-        ['users.unlock', 'users.resend_verification', 'users.revoke_sessions', 'users.reset_mfa'].includes(
-          permission,
-        ) && supported.includes(target)
+        [
+          'users.unlock',
+          'users.resend_verification',
+          'users.revoke_sessions',
+          'users.reset_mfa',
+          'users.delete_passkey',
+        ].includes(permission) && supported.includes(target)
       );
     case 'MODERATOR':
       if (permission === 'users.read') return true;
@@ -58,6 +62,6 @@ describe('the permission table', () => {
         }
       }
     }
-    expect(checked).toBe(9 * 7 * 9 * 2 + 9 * 9 * 2 * 9);
+    expect(checked).toBe(9 * 8 * 9 * 2 + 9 * 9 * 2 * 9);
   });
 });

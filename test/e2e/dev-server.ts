@@ -5,21 +5,74 @@ import os from 'node:os';
 import path from 'node:path';
 
 /**
- * The service started exactly as the README says (`npm start -- <wrangler dev args>`), for
- * end-to-end tests: a free port, and a state directory and variables file of its own, so it neither
- * reads nor writes the developer's `.dev.vars` and local database, and runs next to an `npm start`
- * already listening on 8001. `npm start` adds the missing local secrets to the variables file.
+ * The service as the README starts it (`npm start -- <wrangler dev args>`), for end-to-end tests:
+ * on a free port of 127.0.0.1, with a state directory and a variables file of its own (so it
+ * neither reads nor writes the developer's `.dev.vars` and local database, and runs next to an
+ * `npm start` already listening on 8001). `vars` go into that file, on top of wrangler.toml's; the
+ * start-up adds the local secrets to it.
  */
 export interface DevServer {
-  /** The server's origin, e.g. `http://127.0.0.1:43123` (the API is under `/api/auth/`). */
+  /** The server's origin, e.g. `http://127.0.0.1:40123` (the API is under `/api/auth/`). */
   url: string;
-  /** Everything the server printed so far (wrangler, the request log, console emails). */
+  /** Everything the server printed so far (the console email transport's messages included). */
   output(): string;
-  /** Stops the server and its children, and removes its state. */
   stop(): Promise<void>;
 }
 
 const root = path.resolve(import.meta.dirname, '../..');
+/** The first start installs, migrates and bundles: slow on a busy machine. */
+const START_TIMEOUT_MS = 150_000;
+
+export async function startDevServer(options: { vars?: Record<string, string> } = {}): Promise<DevServer> {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'auth-service-e2e-'));
+  const varsFile = path.join(scratch, 'e2e.vars');
+  writeFileSync(varsFile, dotenv(options.vars ?? {}));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const devArgs = [
+    '--port',
+    String(port),
+    '--ip',
+    '127.0.0.1',
+    '--persist-to',
+    path.join(scratch, 'state'),
+    '--env-file',
+    varsFile,
+    '--show-interactive-dev-session=false',
+  ];
+  const server = spawn('npm', ['start', '--', ...devArgs], {
+    cwd: root,
+    detached: true,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk;
+  };
+  server.stdout?.on('data', collect);
+  server.stderr?.on('data', collect);
+
+  const stop = async () => {
+    await terminate(server);
+    rmSync(scratch, { recursive: true, force: true });
+  };
+  try {
+    await waitForHealth(url, server, () => output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, output: () => output, stop };
+}
+
+function dotenv(vars: Record<string, string>): string {
+  return Object.entries(vars)
+    .map(([name, value]) => {
+      if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw new Error(`not a variable name: ${name}`);
+      return `${name}=${JSON.stringify(value)}\n`;
+    })
+    .join('');
+}
 
 async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
@@ -32,8 +85,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitForHealth(url: string, server: ChildProcess, output: () => string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
+async function waitForHealth(url: string, server: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     try {
       if ((await fetch(`${url}/api/auth/health/`)).ok) return;
@@ -43,56 +96,17 @@ async function waitForHealth(url: string, server: ChildProcess, output: () => st
     if (server.exitCode !== null) throw new Error(`npm start exited early:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  throw new Error(`the dev server did not answer within ${timeoutMs} ms:\n${output()}`);
+  throw new Error(`the dev server did not answer within ${START_TIMEOUT_MS} ms:\n${output()}`);
 }
 
-export async function startDevServer(options: { vars?: Record<string, string> } = {}): Promise<DevServer> {
-  const scratch = mkdtempSync(path.join(os.tmpdir(), 'auth-service-e2e-'));
-  const varsFile = path.join(scratch, 'e2e.vars');
-  writeFileSync(
-    varsFile,
-    Object.entries(options.vars ?? {})
-      .map(([name, value]) => `${name}=${value}\n`)
-      .join(''),
-  );
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const devArgs = [
-    '--port',
-    String(port),
-    '--ip',
-    '127.0.0.1',
-    '--persist-to',
-    path.join(scratch, 'state'),
-    '--env-file',
-    varsFile,
-  ];
-  const server = spawn('npm', ['start', '--', ...devArgs, '--show-interactive-dev-session=false'], {
-    cwd: root,
-    detached: true,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  let printed = '';
-  server.stdout?.on('data', (chunk) => {
-    printed += chunk;
-  });
-  server.stderr?.on('data', (chunk) => {
-    printed += chunk;
-  });
-  const output = () => printed;
-  const stop = async () => {
-    if (server.pid && server.exitCode === null) {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      process.kill(-server.pid, 'SIGTERM');
-      await exited;
-    }
-    rmSync(scratch, { recursive: true, force: true });
-  };
+/** The whole process group: npm, the start script, wrangler and workerd. */
+async function terminate(server: ChildProcess): Promise<void> {
+  if (!server.pid || server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
   try {
-    await waitForHealth(url, server, output, 150_000);
-  } catch (error) {
-    await stop();
-    throw error;
+    process.kill(-server.pid, 'SIGTERM');
+  } catch {
+    return;
   }
-  return { url, output, stop };
+  await exited;
 }

@@ -2,8 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CallOptions, call, del, get, json, PASSWORD, post, problem } from '../helpers/api';
 import { captureConsole } from '../helpers/mail';
 import { userWithMfa } from '../helpers/mfa';
+import { assertion, passkeySignIn, withPasskey } from '../helpers/passkeys';
 import { advanceClock, sessionIdOf, sessionRow } from '../helpers/sessions';
-import { registerVerified } from '../helpers/users';
+import { registerVerified, signedInUser } from '../helpers/users';
 import { fakeGoogle, fakeNetwork, GOOGLE_REDIRECT, googleAccount, OAUTH_ENV } from '../oauth/fake-providers';
 
 const APP = 'https://app.example';
@@ -119,6 +120,17 @@ describe('REFRESH_COOKIE=true: sign-ins set the refresh cookie', () => {
     );
     expect(oauth.status).toBe(200);
     expect(onlyCookie(oauth)).toMatchObject({ name: '__Host-refresh_token', value: (await json(oauth)).refresh_token });
+  });
+
+  it('passkey sign-ins set it too (every sign-in hands tokens out in the same place)', async () => {
+    const user = await signedInUser();
+    const { authenticator } = await withPasskey(user.access_token);
+    const response = await passkeySignIn(await assertion(authenticator), {}, cookieMode());
+    expect(response.status).toBe(200);
+    expect(onlyCookie(response)).toMatchObject({
+      name: '__Host-refresh_token',
+      value: (await json(response)).refresh_token,
+    });
   });
 
   it('sets nothing on a failed sign-in, nor without cookie mode', async () => {
