@@ -26,6 +26,7 @@ import { openApiRoutes } from './openapi/routes';
 import { passkeyRoutes } from './passkeys/routes';
 import { passwordRoutes } from './passwords/routes';
 import { registrationRoutes } from './registration/routes';
+import { refreshCookies } from './sessions/cookie';
 import { sessionRoutes } from './sessions/routes';
 import { signInRoutes } from './sign-in/routes';
 
@@ -52,6 +53,7 @@ export function createApp() {
   app.use(requestId(), accessLog(), noStore(), configuration(), clientInfo());
 
   // The JSON API group: an origin allowlist for browsers, and bounded JSON bodies.
+  app.use('/api/*', refreshCookies()); // issue 15: the refresh cookie, and credentials for listed origins
   app.use(
     '/api/*',
     cors({

@@ -49,6 +49,17 @@ const jsonJwk = z.string().transform((value, ctx) => {
   }
 });
 
+/** `true` or `false`, as wrangler passes every variable (a string). */
+const flagVariable = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false'])
+    .default(fallback)
+    .transform((value) => value === 'true');
+/** ≥ 32 random bytes, base64: an HMAC key. */
+const hmacKey = z
+  .string()
+  .refine((value) => base64Length(value) >= 32, { message: 'must be at least 32 random bytes, base64-encoded' });
+
 function base64Length(value: string): number {
   try {
     return atob(value.trim()).length;
@@ -72,6 +83,31 @@ export const configSchema = z.object({
   BACKUP_CODE_PEPPER: z
     .string()
     .refine((value) => base64Length(value) >= 32, { message: 'must be at least 32 random bytes, base64-encoded' }),
+  // --- Sessions and refresh tokens (issue 15) ---
+  /** The HMAC key that derives each refresh token from its parent and authenticates it. */
+  REFRESH_TOKEN_SECRET: hmacKey,
+  /** The previous key, during a rotation: sessions opened under it keep refreshing until they end. */
+  REFRESH_TOKEN_PREVIOUS_SECRET: hmacKey.optional(),
+  REFRESH_REUSE_GRACE: z.coerce.number().int().min(0).max(300).default(30),
+  SESSION_IDLE_TTL: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(7 * 24 * 3600)
+    .refine((value) => value === 0 || value >= 300, { message: 'must be 0 (off) or at least 300 seconds' }),
+  REFRESH_COOKIE: flagVariable('false'),
+  /** Unset: a host-only `__Host-` cookie; set: a `__Secure-` cookie for this domain and its subdomains. */
+  REFRESH_COOKIE_DOMAIN: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(
+      /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+      'must be a domain name like example.com',
+    )
+    .optional(),
+  REFRESH_COOKIE_SAME_SITE: z.enum(['Strict', 'Lax', 'None']).default('Strict'),
+  // --- end sessions and refresh tokens ---
   MFA_ISSUER: z.string().min(1).default('Learning Platform'),
   JWT_ISSUER: z.string().min(1).default('auth-service'),
   JWT_AUDIENCE: z.string().min(1).default('learning-platform'),
@@ -194,6 +230,22 @@ function toConfig(raw: z.infer<typeof configSchema>) {
     },
     sessionTtl: raw.SESSION_TTL,
     rememberMeTtl: raw.REMEMBER_ME_TTL,
+    // --- Sessions and refresh tokens (issue 15) ---
+    /** 0: sessions end only at their absolute limit. */
+    sessionIdleTtl: raw.SESSION_IDLE_TTL,
+    refreshTokens: {
+      /** The current key first: it signs every new session's tokens. */
+      keys: [raw.REFRESH_TOKEN_SECRET, raw.REFRESH_TOKEN_PREVIOUS_SECRET]
+        .filter((key): key is string => Boolean(key))
+        .map((key) => Uint8Array.from(atob(key.trim()), (char) => char.charCodeAt(0))),
+      reuseGraceSeconds: raw.REFRESH_REUSE_GRACE,
+    },
+    refreshCookie: {
+      enabled: raw.REFRESH_COOKIE,
+      domain: raw.REFRESH_COOKIE_DOMAIN,
+      sameSite: raw.REFRESH_COOKIE_SAME_SITE,
+    },
+    // --- end sessions and refresh tokens ---
     emailVerificationTtl: raw.EMAIL_VERIFICATION_TTL,
     passwordResetTtl: raw.PASSWORD_RESET_TTL,
     scrypt: { logN: raw.SCRYPT_LOG_N, r: raw.SCRYPT_R, p: raw.SCRYPT_P },
@@ -291,6 +343,9 @@ function crossFieldProblems(raw: RawConfig): string[] {
     // The console transport prints verification and reset links: in a deployed worker's logs they
     // would be credentials anyone with log access could use (and `memory` delivers nothing).
     problems.push(`EMAIL_TRANSPORT: ${raw.EMAIL_TRANSPORT} is for local development (APP_URL on localhost) only`);
+  }
+  if (raw.REFRESH_TOKEN_PREVIOUS_SECRET?.trim() === raw.REFRESH_TOKEN_SECRET.trim()) {
+    problems.push('REFRESH_TOKEN_PREVIOUS_SECRET: must differ from REFRESH_TOKEN_SECRET');
   }
   if (raw.EMAIL_TRANSPORT === 'resend' && !raw.RESEND_API_KEY) {
     problems.push('RESEND_API_KEY: required when EMAIL_TRANSPORT=resend');

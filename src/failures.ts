@@ -45,10 +45,18 @@ const FAILURES = {
   invalid_claims: ['unauthorized', 'The access token is invalid or expired'],
   session_not_live: ['unauthorized', 'The access token is invalid or expired'],
   account_unavailable: ['unauthorized', 'The access token is invalid or expired'],
-  // Refresh tokens.
+  // Refresh tokens: one 401 for all (issue 15 adds the cookie's two).
   refresh_unknown_or_expired: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],
+  refresh_forged: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],
+  refresh_session_revoked: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],
+  refresh_session_expired: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],
+  refresh_session_idle: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],
+  refresh_session_stamp_changed: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],
   refresh_reused: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],
+  refresh_not_in_chain: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],
   refresh_account_unavailable: ['invalid_refresh_token', 'The refresh token is invalid, expired or revoked'],
+  refresh_missing: ['invalid_refresh_token', 'No refresh token: none in the body and no refresh cookie'],
+  refresh_cookie_origin: ['forbidden', 'A refresh by cookie needs an allowed Origin'],
   // The MFA step of a sign-in.
   mfa_token_unknown: ['invalid_mfa_token', 'The MFA token is invalid, used or expired; sign in again'],
   mfa_token_consumed: ['invalid_mfa_token', 'The MFA token is invalid, used or expired; sign in again'],

@@ -26,7 +26,6 @@ interface UserRows {
 }
 
 export const USER_OWNED_ROWS: readonly UserRows[] = [
-  { table: 'retired_refresh_tokens', where: 'session_id IN (SELECT id FROM sessions WHERE user_id = ?)', param: 'id' },
   { table: 'sessions', where: 'user_id = ?', param: 'id' },
   { table: 'one_time_tokens', where: 'user_id = ?', param: 'id' },
   { table: 'backup_codes', where: 'user_id = ?', param: 'id' },

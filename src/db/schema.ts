@@ -73,8 +73,17 @@ export const sessions = sqliteTable(
     userId: text('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    /** SHA-256 of the live refresh token; the token itself is never stored. */
+    // --- Refresh-token state (issue 15): O(1) per session, whatever the number of rotations. ---
+    /**
+     * SHA-256 of the live refresh token's secret; no token is ever stored. (Sessions opened before
+     * issue 15 hold the SHA-256 of their whole random token until their one upgrade refresh.)
+     */
     refreshTokenHash: text('refresh_token_hash').notNull(),
+    /** How many times the refresh token was rotated: the live token carries this generation. */
+    refreshGeneration: integer('refresh_generation').notNull().default(0),
+    /** When the live token replaced its parent: the parent's grace window starts here. */
+    refreshedAt: timestamp('refreshed_at'),
+    // --- end refresh-token state ---
     rememberMe: flag('remember_me'),
     /** How the sign-in authenticated (`password`, `mfa`, `oauth`, `passkey`, `lti`), like OIDC's `amr`. */
     amr: text('amr', { mode: 'json' }).$type<AuthMethod[]>().notNull().default(sql`'["password"]'`),
@@ -104,22 +113,6 @@ export const sessions = sqliteTable(
     index('sessions_user_idx').on(t.userId, t.revokedAt, t.expiresAt),
     index('sessions_expires_idx').on(t.expiresAt),
   ],
-);
-
-/**
- * Every refresh token a session rotated away (SHA-256 only): presenting any of them again is reuse
- * of a stolen token, and revokes the session.
- */
-export const retiredRefreshTokens = sqliteTable(
-  'retired_refresh_tokens',
-  {
-    tokenHash: text('token_hash').primaryKey(),
-    sessionId: text('session_id')
-      .notNull()
-      .references(() => sessions.id, { onDelete: 'cascade' }),
-    retiredAt: timestamp('retired_at').notNull(),
-  },
-  (t) => [index('retired_refresh_tokens_session_idx').on(t.sessionId)],
 );
 
 export const AUTH_METHODS = ['password', 'mfa', 'oauth', 'passkey', 'lti'] as const;

@@ -52,8 +52,7 @@ export async function signInWithMfa(scope: Scope, input: MfaLoginInput): Promise
       detail: result.reason,
       method: 'mfa',
     });
-    // 401 here (not signed in yet); mfa/verify/ answers the same code with 400.
-    throw failure(result.reason, { status: 401 });
+    throw failure(result.reason);
   }
   if ('mfa_token' in input && !(await consumeOneTimeToken(scope.db, input.mfa_token, 'mfa_login'))) {
     throw failure('mfa_token_consumed');

@@ -9,6 +9,7 @@ import { requireAuth } from '../middleware/require-auth';
 import { errors, json, MessageBody, problem } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
+import { refreshCookieHeader } from '../sessions/schemas';
 import { completeSignIn } from '../sign-in/complete';
 import { mfaRequiredProblem } from '../sign-in/mfa-step';
 import { linkProvider, revokeLinkFromEmail, unlinkProvider } from './links';
@@ -46,7 +47,7 @@ const signInRoute = (provider: OAuthProvider, schema: typeof GoogleSignInRequest
     middleware: [rateLimit('loginPerIp', byClientIp)] as const,
     request: { body: body(schema) },
     responses: {
-      200: json(OAuthSignInResponse, 'Signed in (and perhaps created)'),
+      200: { ...json(OAuthSignInResponse, 'Signed in (and perhaps created)'), headers: refreshCookieHeader },
       ...errors(['body', 'rateLimited', 'locked', 'mfaRequired'], providerErrors),
     },
   });

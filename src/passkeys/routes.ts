@@ -7,6 +7,7 @@ import { requireAuth } from '../middleware/require-auth';
 import { errors, json, MessageBody, problem, ValidationProblem } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
+import { refreshCookieHeader } from '../sessions/schemas';
 import { completeSignIn } from '../sign-in/complete';
 import { LoginResponse } from '../sign-in/schemas';
 import { passkeyNotFound, removalRefused, removeUserPasskey, renameUserPasskey } from './management';
@@ -141,7 +142,7 @@ const signIn = createRoute({
   middleware: [rateLimit('loginPerIp', byClientIp)] as const,
   request: { body: body(PasskeySignInRequest) },
   responses: {
-    200: json(LoginResponse, 'Signed in: a new session'),
+    200: { ...json(LoginResponse, 'Signed in: a new session'), headers: refreshCookieHeader },
     ...errors(['body', 'rateLimited', 'locked'], {
       400: problem(
         '`invalid_credentials`: the assertion failed (the same answer whatever the check), or invalid input',

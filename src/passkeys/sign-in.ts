@@ -70,8 +70,7 @@ function refuse(scope: Scope, reason: PasskeyFailure, user?: User, detail?: stri
     detail: detail ? `${reason}: ${detail.slice(0, 200)}` : reason,
     method: 'passkey',
   });
-  // Explicit until invalid_credentials answers 400 by default (SPEC §13: sign-in failures are 400).
-  throw failure(reason, { status: 400 });
+  throw failure(reason);
 }
 
 /**
