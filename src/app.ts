@@ -3,6 +3,7 @@ import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { accountRoutes } from './accounts/routes';
 import { adminRoutes } from './admin/routes';
+import { consoleHeaders, consoleRoutes } from './console/routes';
 import type { AppEnv } from './env';
 import { ApiError } from './errors';
 import { healthRoutes } from './health/routes';
@@ -41,6 +42,8 @@ export function createApp() {
   // Security headers come first so that even a 503 for a bad configuration carries them.
   app.use('/api/*', apiHeaders);
   app.use('/.well-known/*', apiHeaders);
+  // The account console's pages: a strict CSP of their own (src/console/routes.tsx).
+  app.use('/account/*', consoleHeaders);
   app.use(requestId(), accessLog(), noStore(), configuration(), clientInfo());
 
   // The JSON API group: an origin allowlist for browsers, and bounded JSON bodies.
@@ -74,6 +77,7 @@ export function createApp() {
     api,
     openApiRoutes(() => app),
   );
+  app.route('/account', consoleRoutes);
 
   app.notFound((c) => errorResponse(new ApiError('not_found', { detail: 'No such endpoint' }), c));
   app.onError(errorResponse);
