@@ -124,6 +124,7 @@ export function Layout(props: { ctx: PageContext; page: PageId; title: string; s
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · ${ctx.productName}`}</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/account/console.css" />
         <script type="module" src="/account/app.js" />
         <link rel="modulepreload" href={`/account/pages/${page}.js`} />
