@@ -57,7 +57,11 @@ export function perDayChart(days, summary) {
     const entry = days[index];
     if (!entry) continue;
     const x = left + index * slot + slot / 2;
-    chart.append(svg('text', { x, y: height - 6, class: 'tick', 'text-anchor': 'middle' }, formatDay(entry.day)));
+    // The first and last labels lean inwards so that they are not cut at the edges.
+    const anchor =
+      days.length > 1 && index === 0 ? 'start' : index === days.length - 1 && days.length > 1 ? 'end' : 'middle';
+    const at = anchor === 'start' ? left : anchor === 'end' ? width : x;
+    chart.append(svg('text', { x: at, y: height - 6, class: 'tick', 'text-anchor': anchor }, formatDay(entry.day)));
   }
   return chart;
 }
@@ -78,7 +82,7 @@ export function perDayTable(days) {
   return h(
     'details',
     {},
-    h('summary', { text: t('day') }),
+    h('summary', { text: t('perDayNumbers') }),
     h(
       'table',
       {},
@@ -118,9 +122,9 @@ export function perDayTable(days) {
 export function breakdownChart(title, tally) {
   const entries = Object.entries(tally).sort((a, b) => b[1] - a[1]);
   const summary = `${title}: ${entries.map(([name, count]) => `${name} ${count}`).join(', ')}`;
-  const rowHeight = 26;
-  const width = 320;
-  const labelWidth = 110;
+  const rowHeight = 24;
+  const width = 250;
+  const labelWidth = 100;
   const highest = Math.max(1, ...entries.map(([, count]) => count));
   const chart = svg('svg', {
     viewBox: `0 0 ${width} ${Math.max(1, entries.length) * rowHeight}`,
@@ -131,9 +135,9 @@ export function breakdownChart(title, tally) {
   entries.forEach(([name, count], index) => {
     const y = index * rowHeight;
     const barLength = ((width - labelWidth - 40) * count) / highest;
-    chart.append(svg('text', { x: 0, y: y + 17, class: 'label' }, name.length > 16 ? `${name.slice(0, 15)}…` : name));
-    chart.append(svg('rect', { x: labelWidth, y: y + 5, width: Math.max(2, barLength), height: 16, class: 'bar' }));
-    chart.append(svg('text', { x: labelWidth + barLength + 6, y: y + 17, class: 'value' }, String(count)));
+    chart.append(svg('text', { x: 0, y: y + 16, class: 'label' }, name.length > 13 ? `${name.slice(0, 12)}…` : name));
+    chart.append(svg('rect', { x: labelWidth, y: y + 4, width: Math.max(2, barLength), height: 15, class: 'bar' }));
+    chart.append(svg('text', { x: labelWidth + barLength + 5, y: y + 16, class: 'value' }, String(count)));
   });
   return h('figure', { class: 'breakdown-figure' }, h('figcaption', { text: title }), chart);
 }

@@ -3,8 +3,8 @@
 
 /** @typedef {import('./api.js').Problem} Problem */
 
-/** @type {{ body: HTMLElement | null, data: any }} */
-const cache = { body: null, data: null };
+/** @type {{ block: HTMLElement | null, data: any }} */
+const cache = { block: null, data: null };
 
 /**
  * What the server put in the page's data block: language, client text, sign-in providers. Read
@@ -12,9 +12,10 @@ const cache = { body: null, data: null };
  * @returns {{ language: string, messages: Record<string, any>, providers: Provider[], redirectUri: string }}
  */
 export function pageData() {
-  if (cache.body !== document.body) {
-    cache.body = document.body;
-    cache.data = JSON.parse(document.getElementById('console-data')?.textContent || '{}');
+  const block = document.getElementById('console-data');
+  if (cache.block !== block) {
+    cache.block = block;
+    cache.data = JSON.parse(block?.textContent || '{}');
   }
   return cache.data;
 }

@@ -76,6 +76,7 @@ function ReauthDialog({ t }: { t: Messages }) {
       <form method="dialog" id="reauth-form">
         <h2 id="reauth-title">{t.reauth.title}</h2>
         <p>{t.reauth.intro}</p>
+        <input type="text" name="username" autocomplete="username" hidden />
         <Field
           id="reauth-password"
           name="password"

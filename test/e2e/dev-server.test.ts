@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevServer, startDevServer } from './dev-server';
+import { type DevServer, localFilesOf, startDevServer } from './dev-server';
 
 /**
  * Starts the service exactly as the README says (`npm start`, with `-- <wrangler dev args>`, see
@@ -54,13 +54,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** The variables file dev-server.ts wrote (the configuration block names it); `state/` is beside it. */
-function varsFileOf(printed: string): string {
-  const file = /JWT_PRIVATE_KEY +\(secret, set\) +(\S*e2e\.vars)\n/.exec(printed)?.[1];
-  if (!file) throw new Error(`no variables file in the configuration block:\n${printed}`);
-  return file;
-}
-
 describe('npm start -- <wrangler dev args>', () => {
   it('uses the given variables file (secrets added to it) and prints the effective configuration', async () => {
     // Printed once wrangler listens; it imports wrangler, which takes a while on a busy machine.
@@ -70,7 +63,7 @@ describe('npm start -- <wrangler dev args>', () => {
     expect(output).toMatch(/JWT_PRIVATE_KEY +\(secret, set\) +\S*e2e\.vars\n/);
     expect(output).not.toContain('Using secrets defined in .dev.vars');
     const secrets = [
-      ...readFileSync(varsFileOf(output), 'utf8').matchAll(
+      ...readFileSync((await localFilesOf(server)).varsFile, 'utf8').matchAll(
         /^(?:JWT_PRIVATE_KEY|SECRET_ENCRYPTION_KEY|BACKUP_CODE_PEPPER)='(.+)'$/gm,
       ),
     ];
@@ -152,8 +145,7 @@ describe('npm start, then the HTTP API', () => {
     // The first SUPER_ADMIN, promoted from the shell as the README says, then the admin API.
     const adminToken = second.body.access_token;
     expect((await api('GET', 'admin/users/', undefined, adminToken)).status).toBe(403);
-    await waitForOutput(/┌ effective configuration[\s\S]*?\n└/, 60_000);
-    const state = path.join(path.dirname(varsFileOf(output)), 'state');
+    const { state } = await localFilesOf(server);
     const promoted = spawnSync('npm', ['run', 'admin:promote', '--', email, `--persist-to=${state}`], {
       cwd: root,
       encoding: 'utf8',

@@ -39,7 +39,9 @@ export async function startDevServer(options: { vars?: Record<string, string> } 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const varsFile = path.join(scratch, 'e2e.vars');
-  const lines = Object.entries(options.vars ?? {}).map(([name, value]) => `${name}=${value.replaceAll('{origin}', url)}`);
+  const lines = Object.entries(options.vars ?? {}).map(
+    ([name, value]) => `${name}=${value.replaceAll('{origin}', url)}`,
+  );
   writeFileSync(varsFile, lines.map((line) => `${line}\n`).join(''));
 
   const args = ['--port', String(port), '--ip', '127.0.0.1', '--persist-to', path.join(scratch, 'state')];
@@ -84,4 +86,22 @@ export async function startDevServer(options: { vars?: Record<string, string> } 
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   return { url, output: () => output, stop };
+}
+
+/**
+ * The variables file and local state directory of a server started here, read from the
+ * configuration block `npm start` prints once it listens: for tests that act on the local database
+ * from a shell, as the README's `admin:promote` does (`--persist-to=<state>`).
+ */
+export async function localFilesOf(
+  server: DevServer,
+  timeoutMs = 60_000,
+): Promise<{ varsFile: string; state: string }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const varsFile = /JWT_PRIVATE_KEY +\(secret, set\) +(\S*e2e\.vars)\n/.exec(server.output())?.[1];
+    if (varsFile) return { varsFile, state: path.join(path.dirname(varsFile), 'state') };
+    if (Date.now() > deadline) throw new Error(`no configuration block in the output:\n${server.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

@@ -108,16 +108,15 @@ export async function start() {
       failed: stats.failed_logins,
     });
     const figure = byId('per-day-figure');
+    const partial = h('p', {
+      class: 'hint',
+      text: t('chartPartial', { count: HISTORY_LIMIT, date: formatDay(perDay.since, { dateStyle: 'medium' }) }),
+    });
     figure.replaceChildren(
       h('figcaption', { id: 'per-day-caption', text: summary }),
       perDayChart(perDay.days, summary),
       perDayLegend(),
-      perDay.truncated
-        ? h('p', {
-            class: 'hint',
-            text: t('chartPartial', { count: HISTORY_LIMIT, date: formatDay(perDay.since, { dateStyle: 'medium' }) }),
-          })
-        : null,
+      ...(perDay.truncated ? [partial] : []),
       perDayTable(perDay.days),
     );
     figure.removeAttribute('aria-busy');

@@ -30,6 +30,7 @@ async function loadUser() {
     return false;
   }
   user = result.data;
+  /** @type {HTMLInputElement} */ (byId('password-form').elements.namedItem('username')).value = user.email;
   const status = byId('mfa-status');
   status.textContent = user.mfa_enabled ? t('yes') : t('no');
   status.className = `status-line badge ${user.mfa_enabled ? 'ok' : 'warn'}`;

@@ -118,6 +118,8 @@ export function SecurityPage({ ctx }: { ctx: PageContext }) {
       <Section id="password-section" title={t.security.passwordTitle}>
         <p>{t.security.passwordIntro}</p>
         <form method="post" id="password-form" class="card">
+          {/* For password managers: which account this password belongs to (filled by the page). */}
+          <input type="text" name="username" autocomplete="username" hidden />
           <Field
             id="current-password"
             name="current_password"
