@@ -6,6 +6,7 @@ import { Secret, TOTP } from 'otpauth';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, localFilesOf, startDevServer } from './dev-server';
+import { type FakeGitHub, startFakeGitHub } from './fake-github';
 
 /**
  * The account console in real Chromium against `npm start`, walked as a person would: register,
@@ -32,6 +33,7 @@ const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/screen
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let server: DevServer;
+let github: FakeGitHub;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -40,8 +42,18 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  // The email links point at the console of this very server.
-  server = await startDevServer({ vars: { APP_URL: '{origin}/account' } });
+  github = await startFakeGitHub();
+  server = await startDevServer({
+    vars: {
+      // The email links point at the console of this very server.
+      APP_URL: '{origin}/account',
+      GITHUB_CLIENT_ID: github.clientId,
+      GITHUB_CLIENT_SECRET: github.clientSecret,
+      GITHUB_OAUTH_URL: github.url,
+      GITHUB_API_URL: github.url,
+      OAUTH_REDIRECT_URIS: '{origin}/account/oauth/callback',
+    },
+  });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: BROWSER_ARGS, timeout: 60_000 });
   context = await browser.newContext({ viewport: DESKTOP, locale: 'en-GB', acceptDownloads: true });
   // Not subject to the page's CSP (it comes through DevTools), so it can watch for violations.
@@ -65,6 +77,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
+  await github?.close();
 });
 
 async function waitForOutput(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpExecArray> {
@@ -288,6 +301,41 @@ describe('the account console in Chromium', () => {
     backupCodes = fresh;
   });
 
+  it('links GitHub in a second window, signs in with it through the MFA step, and unlinks it', {
+    timeout: 90_000,
+  }, async () => {
+    github.signInAs({ id: 4242, login: 'octo-console', email: `octo.${stamp}@example.com` });
+    const popup = page.waitForEvent('popup');
+    await page.getByRole('button', { name: 'Link GitHub', exact: true }).click();
+    await message().filter({ hasText: 'GitHub is linked.' }).waitFor();
+    const authorize = github.authorizations.at(-1)!;
+    expect(authorize.get('redirect_uri')).toBe(`${server.url}/account/oauth/callback`);
+    expect(authorize.get('state')).toMatch(/^link\.[\w-]{43}$/);
+    expect(authorize.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+    expect(authorize.get('code_challenge_method')).toBe('S256');
+    // The second window handed the code back and closed itself.
+    await expect.poll(async () => (await popup).isClosed()).toBe(true);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL('**/account/sign-in');
+    await checkPage('sign-in-with-providers');
+    await page.getByRole('button', { name: 'Continue with GitHub' }).click();
+    // Back from GitHub: the account has MFA, so the sign-in page asks for the second step.
+    await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/account/sign-in');
+    await page.getByLabel('Code from your authenticator app, or a backup code').fill(backupCodes[2]!);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.waitForURL((url) => url.pathname === '/account/');
+    await page.locator('[data-field="username"]').filter({ hasText: username }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0); // state and verifier used up
+
+    await navTo('Security');
+    await page.getByRole('button', { name: 'Unlink GitHub' }).click();
+    await message().filter({ hasText: 'GitHub is unlinked.' }).waitFor();
+    await page.getByRole('button', { name: 'Unlink GitHub' }).click();
+    await message().filter({ hasText: 'GitHub is not linked to your account.' }).waitFor();
+  });
+
   it('marks this session, and signs out another one', { timeout: 60_000 }, async () => {
     // A second session, from a phone, through the public API.
     const phone =
@@ -428,6 +476,19 @@ describe('the email-link pages in Chromium', () => {
     await page.getByLabel('Password').fill(NEW_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL((url) => url.pathname === '/account/');
+  });
+
+  it('signs in with GitHub as a new account, straight to the overview', { timeout: 60_000 }, async () => {
+    const email = `octonew.${Date.now()}@example.com`;
+    github.signInAs({ id: Date.now(), login: 'octo-newcomer', email });
+    await page.goto(`${server.url}/account/sign-in`);
+    await page.getByRole('button', { name: 'Continue with GitHub' }).click();
+    await page.waitForURL((url) => url.pathname === '/account/');
+    await page
+      .locator('[data-field="email"]')
+      .filter({ hasText: `${email} verified` })
+      .waitFor();
+    expect(await page.locator('[data-field="username"]').textContent()).toMatch(/^octo-newcomer/);
   });
 
   it('"this wasn\'t me" deletes an account someone else registered', { timeout: 60_000 }, async () => {
