@@ -31,6 +31,9 @@ export type PageId =
   | 'security'
   | 'not-found';
 
+/** What app.js imports, on every page (public/account/). */
+const SHARED_MODULES = ['api.js', 'navigation.js', 'session.js', 'ui.js'];
+
 const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', fr: 'Français' };
 
 const ACCOUNT_NAV = [
@@ -128,7 +131,10 @@ export function Layout(props: { ctx: PageContext; page: PageId; title: string; s
         <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/account/console.css" />
         <script type="module" src="/account/app.js" />
-        <link rel="modulepreload" href={`/account/pages/${page}.js`} />
+        {/* Every module the page needs, fetched at once rather than one import level at a time. */}
+        {[...SHARED_MODULES, `pages/${page}.js`].map((module) => (
+          <link rel="modulepreload" href={`/account/${module}`} />
+        ))}
       </head>
       <body data-page={page} data-signed-in={signedIn ? 'required' : 'no'}>
         <a class="skip" href="#main">
