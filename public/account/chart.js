@@ -135,7 +135,7 @@ export function breakdownChart(title, tally) {
   entries.forEach(([name, count], index) => {
     const y = index * rowHeight;
     const barLength = ((width - labelWidth - 40) * count) / highest;
-    chart.append(svg('text', { x: 0, y: y + 16, class: 'label' }, name.length > 13 ? `${name.slice(0, 12)}…` : name));
+    chart.append(svg('text', { x: 0, y: y + 16, class: 'label' }, name.length > 12 ? `${name.slice(0, 10)}…` : name));
     chart.append(svg('rect', { x: labelWidth, y: y + 4, width: Math.max(2, barLength), height: 15, class: 'bar' }));
     chart.append(svg('text', { x: labelWidth + barLength + 5, y: y + 16, class: 'value' }, String(count)));
   });

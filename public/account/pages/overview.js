@@ -35,7 +35,7 @@ export async function start() {
       {},
       `${user.email} `,
       h('span', {
-        class: user.is_email_verified ? 'badge ok' : 'badge warn',
+        class: user.is_email_verified ? 'badge ok spaced' : 'badge warn spaced',
         text: user.is_email_verified ? t('verifiedBadge') : t('unverifiedBadge'),
       }),
     ),

@@ -38,7 +38,7 @@ function sessionItem(s, reload) {
       'h2',
       { class: 'session-title' },
       `${name}${s.device ? ` (${s.device})` : ''}`,
-      s.current ? h('span', { class: 'badge ok', text: t('thisDevice') }) : null,
+      s.current ? h('span', { class: 'badge ok spaced', text: t('thisDevice') }) : null,
     ),
     h('p', { text: place }),
     h('p', {
@@ -56,7 +56,7 @@ export async function start() {
     const result = await api('GET', 'sessions/');
     if (!result.ok) return showProblem(result.problem);
     /** @type {SessionView[]} */
-    const sessions = result.data;
+    const sessions = [...result.data].sort((a, b) => Number(b.current) - Number(a.current)); // this device first
     list.replaceChildren(...sessions.map((s) => sessionItem(s, reload)));
     list.removeAttribute('aria-busy');
     others.disabled = !sessions.some((s) => !s.current);
