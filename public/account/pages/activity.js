@@ -63,7 +63,9 @@ function historyRow(attempt) {
       'td',
       {},
       h('span', { class: attempt.success ? 'badge ok' : 'badge error', text: result }),
-      attempt.suspicious ? h('span', { class: 'badge warn spaced', title: t('suspiciousHint'), text: t('suspicious') }) : null,
+      attempt.suspicious
+        ? h('span', { class: 'badge warn spaced', title: t('suspiciousHint'), text: t('suspicious') })
+        : null,
     ),
     h('td', { text: attempt.location ?? t('unknownPlace') }),
     h('td', { text: device }),
