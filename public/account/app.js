@@ -14,6 +14,8 @@ function consoleLink(event) {
   if (!(link instanceof HTMLAnchorElement) || link.target || link.hasAttribute('download')) return null;
   const url = new URL(link.href);
   if (url.origin !== location.origin || !url.pathname.startsWith('/account')) return null;
+  // A link within this page (the skip link): the browser's own behaviour is the right one.
+  if (url.hash && url.pathname === location.pathname && url.search === location.search) return null;
   return url;
 }
 

@@ -181,6 +181,12 @@ describe('the account console in Chromium', () => {
     expect(transferred).toBeGreaterThan(5_000);
     expect(transferred).toBeLessThan(100_000);
     await checkPage('register');
+    // Keyboard: the first Tab reaches the skip link, which moves on to the page's content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    expect(new URL(page.url()).pathname).toBe('/account/register');
     await page.getByLabel('Email address').fill(email);
     await page.getByLabel('Username').fill(username);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
@@ -200,9 +206,13 @@ describe('the account console in Chromium', () => {
     await page.getByRole('link', { name: 'Go to sign-in' }).click();
     await page.waitForURL('**/account/sign-in');
     await checkPage('sign-in');
-    await page.getByLabel('Email address').fill(email);
-    await page.getByLabel('Password').fill('Wrong-Horse9!');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // With the keyboard alone: the focus is on the new page's heading, the form comes next.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('email');
+    await page.keyboard.type(email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Wrong-Horse9!');
+    await page.keyboard.press('Enter');
     await message().filter({ hasText: 'Wrong email address or password.' }).waitFor();
 
     await page.getByLabel('Password').fill(PASSWORD);
