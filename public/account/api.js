@@ -1,4 +1,5 @@
 // @ts-check
+import { pageSignal } from './navigation.js';
 import * as session from './session.js';
 
 /**
@@ -17,6 +18,18 @@ import * as session from './session.js';
  * @returns {Promise<Result>}
  */
 export async function api(method, path, { body, auth = true } = {}) {
+  const result = await call(method, path, body, auth, pageSignal());
+  // An answer for a page that was left meanwhile has nowhere to go: it never settles, so the old
+  // page's code stops here instead of writing into the page now shown.
+  return result ?? new Promise(() => {});
+}
+
+/**
+ * @param {string} method @param {string} path @param {unknown} body @param {boolean} auth
+ * @param {AbortSignal} signal aborted when the page is left
+ * @returns {Promise<Result | null>} null when the page was left
+ */
+async function call(method, path, body, auth, signal) {
   const send = () => {
     /** @type {Record<string, string>} */
     const headers = { 'Accept-Language': document.documentElement.lang || 'en' };
@@ -27,6 +40,7 @@ export async function api(method, path, { body, auth = true } = {}) {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
     });
   };
   let response;
@@ -34,9 +48,10 @@ export async function api(method, path, { body, auth = true } = {}) {
     response = await send();
     if (auth && response.status === 401 && (await session.refresh())) response = await send();
   } catch {
-    return { ok: false, status: 0, problem: { code: 'network_error' } };
+    return signal.aborted ? null : { ok: false, status: 0, problem: { code: 'network_error' } };
   }
-  const text = await response.text();
+  const text = await response.text().catch(() => '');
+  if (signal.aborted) return null;
   let data = null;
   try {
     data = text ? JSON.parse(text) : null;

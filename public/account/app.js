@@ -1,6 +1,6 @@
 // @ts-check
 import { api } from './api.js';
-import { navigate, startPage } from './navigation.js';
+import { navigate, shownAddress, startPage } from './navigation.js';
 import * as session from './session.js';
 import { flashNext, t } from './ui.js';
 
@@ -26,7 +26,11 @@ document.addEventListener('click', (event) => {
   navigate(`${url.pathname}${url.search}${url.hash}`);
 });
 
-addEventListener('popstate', () => navigate(`${location.pathname}${location.search}`, { history: false }));
+// Back and Forward between console pages; a move within the page (the skip link's #main) stays put.
+addEventListener('popstate', () => {
+  const address = `${location.pathname}${location.search}`;
+  if (address !== shownAddress()) navigate(address, { history: false });
+});
 
 let signingOut = false;
 

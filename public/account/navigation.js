@@ -11,6 +11,12 @@ import { flashNext, say, t, takeFlash } from './ui.js';
 
 /** @type {AbortController | null} */
 let leaving = null;
+/** The path and query of the page in the document. */
+let shown = `${location.pathname}${location.search}`;
+
+export function shownAddress() {
+  return shown;
+}
 
 /** Aborted when the page is left: pages hang their listeners on global objects to it. */
 export function pageSignal() {
@@ -38,6 +44,7 @@ export async function navigate(target, { replace = false, history = true } = {})
   const address = `${url.pathname}${url.search}${url.hash}`;
   if (history && replace) window.history.replaceState(null, '', address);
   else if (history) window.history.pushState(null, '', address);
+  shown = `${url.pathname}${url.search}`;
   leaving?.abort();
   leaving = null;
   document.title = page.title;
