@@ -30,7 +30,7 @@ export function pageSignal() {
  * @param {{ replace?: boolean, history?: boolean }} [options]
  */
 export async function navigate(target, { replace = false, history = true } = {}) {
-  const url = new URL(target, location.href);
+  let url = new URL(target, location.href);
   let response;
   try {
     response = await fetch(url, { headers: { Accept: 'text/html' } });
@@ -38,6 +38,12 @@ export async function navigate(target, { replace = false, history = true } = {})
     say(t('networkError'), 'error');
     return;
   }
+  // Not a console page (a 503 problem while the service is misconfigured, say): stay here.
+  if (!response.headers.get('Content-Type')?.startsWith('text/html')) {
+    say(t('unexpected', { code: response.status }), 'error');
+    return;
+  }
+  if (response.redirected) url = new URL(response.url);
   const page = new DOMParser().parseFromString(await response.text(), 'text/html');
   // The language switch is remembered by the server (a cookie): the address need not keep it.
   url.searchParams.delete('lang');
