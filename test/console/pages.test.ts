@@ -90,6 +90,7 @@ describe('console pages', () => {
   it('serves the bare /account path too', async () => {
     const response = await page('/account');
     expect(response.status).toBe(200);
+    expect(response.headers.get('Content-Security-Policy')).toContain("script-src 'self'");
     expect(await response.text()).toContain('<body data-page="overview"');
   });
 });
