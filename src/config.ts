@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLES, type Role } from './db/schema';
+import { deriveWebAuthnSettings, type WebAuthnSettings } from './passkeys/settings';
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const list = (fallback = '') =>
@@ -139,7 +140,30 @@ export const configSchema = z.object({
   GITHUB_API_URL: z.url().default('https://api.github.com'),
   OAUTH_REDIRECT_URIS: csv,
   OAUTH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8000),
+  // Passkeys (WebAuthn): every default comes from APP_URL, MFA_ISSUER and CORS_ORIGINS (passkeys/settings.ts).
+  WEBAUTHN_RP_ID: z.string().optional(),
+  WEBAUTHN_RP_NAME: z.string().optional(),
+  WEBAUTHN_ORIGINS: z.string().optional(),
+  // LTI 1.3 tool (issue 18): where launches may land (empty: APP_URL's origin), and their rate.
+  LTI_TARGET_ORIGINS: list().transform((origins, ctx) => {
+    const malformed = origins.filter((origin) => !isOrigin(origin));
+    if (malformed.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `not origins (scheme://host[:port]): ${malformed.join(', ')}` });
+      return z.NEVER;
+    }
+    return origins;
+  }),
+  RATE_LIMIT_LTI_IP: rateLimit('600/60'),
 });
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value.replace(/\/+$/, '');
+  } catch {
+    return false;
+  }
+}
 
 export type Config = ReturnType<typeof toConfig>;
 
@@ -179,6 +203,7 @@ function toConfig(raw: z.infer<typeof configSchema>) {
       refreshPerIp: raw.RATE_LIMIT_REFRESH_IP,
       reauthPerAccount: raw.RATE_LIMIT_REAUTH_ACCOUNT,
       unknownEmailRecordsPerIp: raw.RATE_LIMIT_UNKNOWN_EMAIL_RECORDS_IP,
+      ltiPerIp: raw.RATE_LIMIT_LTI_IP,
     },
     maxSessionsPerUser: raw.MAX_SESSIONS_PER_USER,
     email: {
@@ -195,6 +220,12 @@ function toConfig(raw: z.infer<typeof configSchema>) {
     adminMfaRequiredRoles: raw.ADMIN_MFA_REQUIRED_ROLES,
     introspectionClients: raw.INTROSPECTION_CREDENTIALS,
     version: raw.SERVICE_VERSION,
+    lti: {
+      targetOrigins:
+        raw.LTI_TARGET_ORIGINS.length > 0
+          ? raw.LTI_TARGET_ORIGINS.map((origin) => new URL(origin).origin)
+          : [new URL(raw.APP_URL).origin],
+    },
     oauth: {
       redirectUris: raw.OAUTH_REDIRECT_URIS,
       timeoutMs: raw.OAUTH_TIMEOUT_MS,
@@ -217,7 +248,15 @@ function toConfig(raw: z.infer<typeof configSchema>) {
             }
           : null,
     },
+    webauthn: webAuthnSettingsOf(raw),
   };
+}
+
+/** Checked by crossFieldProblems before toConfig runs, so a failure here is a bug, not a setting. */
+function webAuthnSettingsOf(raw: RawConfig): WebAuthnSettings {
+  const result = deriveWebAuthnSettings(raw);
+  if (!result.ok) throw new ConfigError(`Invalid configuration: ${result.issues.join('; ')}`);
+  return result.settings;
 }
 
 type RawConfig = z.infer<typeof configSchema>;
@@ -247,6 +286,8 @@ function crossFieldProblems(raw: RawConfig): string[] {
   if (raw.EMAIL_TRANSPORT === 'resend' && !raw.RESEND_API_KEY) {
     problems.push('RESEND_API_KEY: required when EMAIL_TRANSPORT=resend');
   }
+  const webauthn = deriveWebAuthnSettings(raw);
+  if (!webauthn.ok) problems.push(...webauthn.issues);
   return problems;
 }
 

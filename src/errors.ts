@@ -13,6 +13,7 @@ export const PROBLEMS = {
   oauth_email_unverified: [400, 'Provider email not verified'],
   last_sign_in_method: [400, 'Last sign-in method'],
   reauthentication_required: [400, 'Re-authentication required'],
+  passkey_rejected: [400, 'Passkey rejected'],
   unauthorized: [401, 'Authentication required'],
   invalid_credentials: [401, 'Invalid credentials'],
   invalid_refresh_token: [401, 'Invalid refresh token'],

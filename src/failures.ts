@@ -1,5 +1,7 @@
 import { ApiError, type ProblemCode, type ProblemOptions } from './errors';
 
+const PASSKEY_SIGN_IN_FAILED = 'The passkey could not be verified; try again';
+
 /**
  * The one map from internal failure reasons to what the client sees. Reasons are precise (for the
  * log line and the audit trail); the wire answer is deliberately generic where telling them apart
@@ -10,6 +12,21 @@ const FAILURES = {
   unknown_email: ['invalid_credentials', 'Invalid email or password'],
   no_password: ['invalid_credentials', 'Invalid email or password'],
   wrong_password: ['invalid_credentials', 'Invalid email or password'],
+  // Passkey sign-in (login/passkey/): one answer whatever failed; the reason names the check.
+  passkey_malformed_response: ['invalid_credentials', PASSKEY_SIGN_IN_FAILED],
+  passkey_challenge_invalid: ['invalid_credentials', PASSKEY_SIGN_IN_FAILED],
+  passkey_unknown: ['invalid_credentials', PASSKEY_SIGN_IN_FAILED],
+  passkey_wrong_ceremony: ['invalid_credentials', PASSKEY_SIGN_IN_FAILED],
+  passkey_challenge_mismatch: ['invalid_credentials', PASSKEY_SIGN_IN_FAILED],
+  passkey_origin_mismatch: ['invalid_credentials', PASSKEY_SIGN_IN_FAILED],
+  passkey_rp_id_mismatch: ['invalid_credentials', PASSKEY_SIGN_IN_FAILED],
+  passkey_user_not_present: ['invalid_credentials', PASSKEY_SIGN_IN_FAILED],
+  passkey_user_not_verified: ['invalid_credentials', PASSKEY_SIGN_IN_FAILED],
+  passkey_unsupported_algorithm: ['invalid_credentials', PASSKEY_SIGN_IN_FAILED],
+  passkey_credential_mismatch: ['invalid_credentials', PASSKEY_SIGN_IN_FAILED],
+  passkey_user_handle_mismatch: ['invalid_credentials', PASSKEY_SIGN_IN_FAILED],
+  passkey_bad_signature: ['invalid_credentials', PASSKEY_SIGN_IN_FAILED],
+  passkey_counter_regression: ['invalid_credentials', PASSKEY_SIGN_IN_FAILED],
   // The account itself refuses, whatever the credentials (SPEC §4: 403).
   account_disabled: ['account_disabled', 'This account has been disabled'],
   account_suspended: ['account_suspended', 'This account is suspended'],
@@ -43,6 +60,11 @@ const FAILURES = {
   link_revocation_invalid: [
     'invalid_token',
     'The link is invalid, used or expired, or the provider is no longer linked',
+  ],
+  // LTI 1.3: the one-time code a launch hands the SPA.
+  lti_code_invalid: [
+    'invalid_token',
+    'The LTI code is invalid, used or expired; open the activity again from your course',
   ],
 } as const satisfies Record<string, readonly [ProblemCode, string]>;
 

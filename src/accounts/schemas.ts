@@ -9,6 +9,10 @@ export const email = z
   .pipe(z.email({ message: 'Must be a valid email address' }))
   .openapi({ type: 'string', format: 'email', maxLength: 254, example: 'user@example.com' });
 
+export const EmailRequest = z
+  .strictObject({ email })
+  .openapi('EmailRequest', { example: { email: 'user@example.com' } });
+
 export const username = z
   .string()
   .trim()

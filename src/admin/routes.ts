@@ -11,6 +11,7 @@ import { scopeOf } from '../scope';
 import { EmptyBody, SessionsRevoked } from '../sessions/schemas';
 import {
   changeRole,
+  deletePasskey,
   loadTarget,
   resendVerification,
   resetMfa,
@@ -30,6 +31,7 @@ import {
   UserDetails,
   UserIdParam,
   UserPage,
+  UserPasskeyParams,
   UserSearchQuery,
 } from './schemas';
 import { searchUsers } from './users-query';
@@ -120,6 +122,20 @@ const revoke = adminRoute('users.revoke_sessions', {
   request: { params: UserIdParam, body: emptyBody },
   responses: { 200: json(SessionsRevoked, 'Revoked'), ...adminErrors(['body'], withTarget) },
 });
+const deletePasskeyRoute = adminRoute('users.delete_passkey', {
+  method: 'delete',
+  operationId: 'deleteUserPasskey',
+  path: '/admin/users/{id}/passkeys/{pid}',
+  summary: "Delete one of the user's passkeys (lost or stolen device)",
+  request: { params: UserPasskeyParams },
+  responses: {
+    200: json(MessageBody, 'Deleted'),
+    ...adminErrors([], {
+      400: problem('`last_sign_in_method` (the user has no other way to sign in), or invalid ids'),
+      404: problem('No such user, or no such passkey of this user'),
+    }),
+  },
+});
 const audit = adminRoute('audit.read', {
   method: 'get',
   operationId: 'readAuditLog',
@@ -163,5 +179,9 @@ export const adminRoutes = routes()
   .openapi(resetMfaRoute, async (c) => {
     await resetMfa(scopeOf(c), c.get('auth').user, await targetOf(c));
     return c.json({ message: 'MFA reset' }, 200);
+  })
+  .openapi(deletePasskeyRoute, async (c) => {
+    await deletePasskey(scopeOf(c), c.get('auth').user, await targetOf(c), c.req.valid('param').pid);
+    return c.json({ message: 'Passkey deleted' }, 200);
   })
   .openapi(audit, async (c) => c.json(await searchAudit(scopeOf(c).db, c.req.valid('query')), 200));

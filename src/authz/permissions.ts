@@ -8,7 +8,10 @@ export const PERMISSIONS = [
   'users.resend_verification',
   'users.revoke_sessions',
   'users.reset_mfa',
+  'users.delete_passkey',
   'audit.read',
+  /** The LTI platform registry and its registration links (no target account). */
+  'lti.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -28,6 +31,7 @@ export const GRANTS: Record<Role, Partial<Record<Permission, readonly Role[]>>> 
     ...Object.fromEntries(PERMISSIONS.map((permission) => [permission, NOT_ADMINS])),
     'users.read': EVERYONE,
     'audit.read': EVERYONE,
+    'lti.manage': EVERYONE,
   },
   SUPPORT: {
     'users.read': EVERYONE,
@@ -35,6 +39,7 @@ export const GRANTS: Record<Role, Partial<Record<Permission, readonly Role[]>>> 
     'users.resend_verification': SUPPORTED,
     'users.revoke_sessions': SUPPORTED,
     'users.reset_mfa': SUPPORTED,
+    'users.delete_passkey': SUPPORTED,
   },
   MODERATOR: {
     'users.read': EVERYONE,

@@ -120,6 +120,21 @@ const copy = {
       outro: "Conservez vos codes de secours en lieu sûr. Si ce n'était pas vous, contactez le support immédiatement.",
     },
   },
+  backup_codes_regenerated: {
+    en: {
+      subject: 'New backup codes were created',
+      intro:
+        'Hello {username}, a new set of two-factor backup codes was created for your account on {time} UTC. The previous codes no longer work.',
+      outro: 'If this was not you, sign in, change your password and regenerate your codes, or contact support.',
+    },
+    fr: {
+      subject: 'De nouveaux codes de secours ont été créés',
+      intro:
+        'Bonjour {username}, un nouveau jeu de codes de secours a été créé pour votre compte le {time} UTC. Les codes précédents ne fonctionnent plus.',
+      outro:
+        "Si ce n'était pas vous, connectez-vous, changez votre mot de passe et régénérez vos codes, ou contactez le support.",
+    },
+  },
   mfa_disabled: {
     en: {
       subject: 'Two-factor authentication is off',
@@ -150,6 +165,42 @@ const copy = {
       action: 'Voir mes sessions',
       outro:
         "Si c'était vous, il n'y a rien à faire. Sinon, réinitialisez votre mot de passe et déconnectez les sessions que vous ne reconnaissez pas.",
+    },
+  },
+  passkey_added: {
+    en: {
+      subject: 'A passkey was added to your account',
+      intro:
+        'Hello {username}, a passkey named "{name}" was added to your account on {time} UTC: it can now be used to sign in without a password.',
+      action: 'Review my passkeys',
+      outro:
+        'If this was you, nothing to do. If not, remove that passkey, change your password and sign out the sessions you do not recognise.',
+    },
+    fr: {
+      subject: 'Une clé d’accès a été ajoutée à votre compte',
+      intro:
+        'Bonjour {username}, une clé d’accès nommée « {name} » a été ajoutée à votre compte le {time} UTC : elle permet désormais de vous connecter sans mot de passe.',
+      action: 'Voir mes clés d’accès',
+      outro:
+        "Si c'était vous, il n'y a rien à faire. Sinon, supprimez cette clé d’accès, changez votre mot de passe et déconnectez les sessions que vous ne reconnaissez pas.",
+    },
+  },
+  passkey_clone_detected: {
+    en: {
+      subject: 'A sign-in with a copy of your passkey was refused',
+      intro:
+        'Hello {username}, on {time} UTC a sign-in with your passkey "{name}" was refused from {location} ({device}, {browser}), IP {ip}: the device reported an older state than one we had already seen, which is what a copied passkey does.',
+      action: 'Review my passkeys',
+      outro:
+        'Remove this passkey and register a new one from a device you trust: until then, whoever holds the copy may try again.',
+    },
+    fr: {
+      subject: 'Une connexion avec une copie de votre clé d’accès a été refusée',
+      intro:
+        'Bonjour {username}, le {time} UTC, une connexion avec votre clé d’accès « {name} » a été refusée depuis {location} ({device}, {browser}), IP {ip} : l’appareil a présenté un état plus ancien qu’un état déjà vu, ce que fait une clé d’accès copiée.',
+      action: 'Voir mes clés d’accès',
+      outro:
+        'Supprimez cette clé d’accès et enregistrez-en une nouvelle depuis un appareil de confiance : d’ici là, la personne qui détient la copie peut réessayer.',
     },
   },
 } satisfies Record<string, Record<Locale, TemplateCopy>>;

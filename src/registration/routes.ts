@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import { EmailRequest } from '../accounts/schemas';
 import { normaliseEmail, toPublicUser } from '../accounts/users';
 import { consumeRateLimit } from '../guard/guard';
 import { byClientIp, rateLimit } from '../middleware/rate-limit';
@@ -6,7 +7,7 @@ import { errors, json, MessageBody, problem } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
 import { declineRegistration, register, resendVerification, verifyEmail } from './registration';
-import { EmailRequest, RegisterRequest, RegisterResponse, TokenRequest } from './schemas';
+import { RegisterRequest, RegisterResponse, TokenRequest } from './schemas';
 
 const body = <T>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
 

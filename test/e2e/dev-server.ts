@@ -5,22 +5,77 @@ import os from 'node:os';
 import path from 'node:path';
 
 /**
- * Starts the service exactly as the README says (`npm start`, with `-- <wrangler dev args>`) on a
- * free port, with a state directory and variables file of its own (`e2e.vars`, beside `state/` in a
- * temporary directory), so it neither reads nor writes the developer's `.dev.vars` and local
- * database, and runs next to an `npm start` already listening on 8001.
- *
- * `vars` go into that variables file; `{origin}` in a value becomes the server's origin
- * (`http://127.0.0.1:<port>`), which is only known here (e.g. `APP_URL: '{origin}/account'`).
- * Resolves once `health/` answers; `output()` is everything the server printed so far.
+ * The service as the README starts it (`npm start -- <wrangler dev args>`), for end-to-end tests:
+ * on a free port of 127.0.0.1, with a state directory and a variables file of its own (so it
+ * neither reads nor writes the developer's `.dev.vars` and local database, and runs next to an
+ * `npm start` already listening on 8001). `vars` go into that file, on top of wrangler.toml's; the
+ * start-up adds the local secrets to it. `{origin}` in a value becomes the server's origin, which is
+ * only known here (e.g. `APP_URL: '{origin}/account'`, `OAUTH_REDIRECT_URIS: '{origin}/callback'`).
  */
-const root = path.resolve(import.meta.dirname, '../..');
-const START_TIMEOUT_MS = 120_000;
-
 export interface DevServer {
+  /** The server's origin, e.g. `http://127.0.0.1:40123` (the API is under `/api/auth/`). */
   url: string;
+  /** Everything the server printed so far (the console email transport's messages included). */
   output(): string;
   stop(): Promise<void>;
+}
+
+const root = path.resolve(import.meta.dirname, '../..');
+/** The first start installs, migrates and bundles: slow on a busy machine. */
+const START_TIMEOUT_MS = 150_000;
+
+export async function startDevServer(options: { vars?: Record<string, string> } = {}): Promise<DevServer> {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'auth-service-e2e-'));
+  const varsFile = path.join(scratch, 'e2e.vars');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const vars = Object.fromEntries(
+    Object.entries(options.vars ?? {}).map(([name, value]) => [name, value.replaceAll('{origin}', url)]),
+  );
+  writeFileSync(varsFile, dotenv(vars));
+  const devArgs = [
+    '--port',
+    String(port),
+    '--ip',
+    '127.0.0.1',
+    '--persist-to',
+    path.join(scratch, 'state'),
+    '--env-file',
+    varsFile,
+    '--show-interactive-dev-session=false',
+  ];
+  const server = spawn('npm', ['start', '--', ...devArgs], {
+    cwd: root,
+    detached: true,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk;
+  };
+  server.stdout?.on('data', collect);
+  server.stderr?.on('data', collect);
+
+  const stop = async () => {
+    await terminate(server);
+    rmSync(scratch, { recursive: true, force: true });
+  };
+  try {
+    await waitForHealth(url, server, () => output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, output: () => output, stop };
+}
+
+function dotenv(vars: Record<string, string>): string {
+  return Object.entries(vars)
+    .map(([name, value]) => {
+      if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw new Error(`not a variable name: ${name}`);
+      return `${name}=${JSON.stringify(value)}\n`;
+    })
+    .join('');
 }
 
 async function freePort(): Promise<number> {
@@ -34,58 +89,30 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startDevServer(options: { vars?: Record<string, string> } = {}): Promise<DevServer> {
-  const scratch = mkdtempSync(path.join(os.tmpdir(), 'auth-service-e2e-'));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const varsFile = path.join(scratch, 'e2e.vars');
-  const lines = Object.entries(options.vars ?? {}).map(
-    ([name, value]) => `${name}=${value.replaceAll('{origin}', url)}`,
-  );
-  writeFileSync(varsFile, lines.map((line) => `${line}\n`).join(''));
-
-  const args = ['--port', String(port), '--ip', '127.0.0.1', '--persist-to', path.join(scratch, 'state')];
-  const server: ChildProcess = spawn(
-    'npm',
-    ['start', '--', ...args, '--env-file', varsFile, '--show-interactive-dev-session=false'],
-    { cwd: root, detached: true, env: { ...process.env, NO_COLOR: '1' } },
-  );
-  let output = '';
-  server.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  server.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-
-  const stop = async () => {
-    if (server.pid && server.exitCode === null && server.signalCode === null) {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      process.kill(-server.pid, 'SIGTERM');
-      await exited;
-    }
-    rmSync(scratch, { recursive: true, force: true });
-  };
-
+async function waitForHealth(url: string, server: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
+  while (Date.now() < deadline) {
     try {
-      const response = await fetch(`${url}/api/auth/health/`);
-      if (response.ok) break;
+      if ((await fetch(`${url}/api/auth/health/`)).ok) return;
     } catch {
       // not listening yet
     }
-    if (server.exitCode !== null) {
-      await stop();
-      throw new Error(`npm start exited early:\n${output}`);
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`the dev server did not answer within ${START_TIMEOUT_MS} ms:\n${output}`);
-    }
+    if (server.exitCode !== null) throw new Error(`npm start exited early:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  return { url, output: () => output, stop };
+  throw new Error(`the dev server did not answer within ${START_TIMEOUT_MS} ms:\n${output()}`);
+}
+
+/** The whole process group: npm, the start script, wrangler and workerd. */
+async function terminate(server: ChildProcess): Promise<void> {
+  if (!server.pid || server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  try {
+    process.kill(-server.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  await exited;
 }
 
 /**

@@ -11,8 +11,16 @@ const vars = {
   ip: '203.0.113.5',
   reasons: 'a new country',
   provider: 'Google',
+  name: 'MacBook Touch ID',
 };
-const withLink = new Set(['verification', 'password_reset', 'security_alert', 'provider_linked']);
+const withLink = new Set([
+  'verification',
+  'password_reset',
+  'security_alert',
+  'provider_linked',
+  'passkey_added',
+  'passkey_clone_detected',
+]);
 const withDecline = new Set(['verification']);
 
 describe('email templates', () => {
@@ -29,8 +37,11 @@ describe('email templates', () => {
     expect(TEMPLATE_NAMES.sort()).toEqual(
       [
         'account_locked',
+        'backup_codes_regenerated',
         'mfa_disabled',
         'mfa_enabled',
+        'passkey_added',
+        'passkey_clone_detected',
         'password_changed',
         'password_reset',
         'provider_linked',

@@ -407,6 +407,9 @@ describe('POST mfa/backup-codes/', () => {
     );
     expect(body.message).toBe('Backup codes regenerated successfully');
     expect(body.backup_codes).toHaveLength(8);
+    const notice = logs.lastEmailTo(user.email);
+    expect(notice.subject).toBe('New backup codes were created');
+    for (const code of body.backup_codes) expect(notice.text).not.toContain(code);
     await problem(
       await post('login/mfa', { mfa_token: await mfaToken(user.email), mfa_code: user.backupCodes[0] }),
       401,
