@@ -33,6 +33,8 @@ const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/screen
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let server: DevServer;
+/** Where the browser opens the console: the origin of APP_URL. */
+let site = '';
 let github: FakeGitHub;
 let browser: Browser;
 let context: BrowserContext;
@@ -45,15 +47,17 @@ beforeAll(async () => {
   github = await startFakeGitHub();
   server = await startDevServer({
     vars: {
-      // The email links point at the console of this very server.
-      APP_URL: '{origin}/account',
+      // The email links point at the console of this very server, on `localhost` (not 127.0.0.1:
+      // WebAuthn takes its RP ID from APP_URL, and an IP address cannot be one).
+      APP_URL: 'http://localhost:{port}/account',
       GITHUB_CLIENT_ID: github.clientId,
       GITHUB_CLIENT_SECRET: github.clientSecret,
       GITHUB_OAUTH_URL: github.url,
       GITHUB_API_URL: github.url,
-      OAUTH_REDIRECT_URIS: '{origin}/account/oauth/callback',
+      OAUTH_REDIRECT_URIS: 'http://localhost:{port}/account/oauth/callback',
     },
   });
+  site = `http://localhost:${new URL(server.url).port}`;
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: BROWSER_ARGS, timeout: 60_000 });
   context = await browser.newContext({ viewport: DESKTOP, locale: 'en-GB', acceptDownloads: true });
   // Not subject to the page's CSP (it comes through DevTools), so it can watch for violations.
@@ -94,7 +98,7 @@ async function waitForOutput(pattern: RegExp, timeoutMs = 20_000): Promise<RegEx
 async function emailedLink(email: string, pathName: string): Promise<string> {
   const escaped = email.replace(/[.+]/g, '\\$&');
   const pattern = new RegExp(
-    `To: ${escaped}\\n[\\s\\S]*?(http://127\\.0\\.0\\.1:\\d+/account/${pathName}\\?token=[\\w-]+)`,
+    `To: ${escaped}\\n[\\s\\S]*?(http://localhost:\\d+/account/${pathName}\\?token=[\\w-]+)`,
     'g',
   );
   await waitForOutput(new RegExp(pattern.source));
@@ -169,7 +173,7 @@ describe('the account console in Chromium', () => {
   let backupCodes: string[] = [];
 
   it('registers, and verifies the address through the emailed link', { timeout: 120_000 }, async () => {
-    await page.goto(`${server.url}/account/register`, { waitUntil: 'networkidle' });
+    await page.goto(`${site}/account/register`, { waitUntil: 'networkidle' });
     await expect(heading().textContent()).resolves.toBe('Create an account');
     // Fast on a phone: the whole first page (document, stylesheet, modules) weighs well under 100 KB.
     const transferred = await page.evaluate(() =>
@@ -328,7 +332,7 @@ describe('the account console in Chromium', () => {
     await page.getByRole('button', { name: 'Link GitHub', exact: true }).click();
     await message().filter({ hasText: 'GitHub is linked.' }).waitFor();
     const authorize = github.authorizations.at(-1)!;
-    expect(authorize.get('redirect_uri')).toBe(`${server.url}/account/oauth/callback`);
+    expect(authorize.get('redirect_uri')).toBe(`${site}/account/oauth/callback`);
     expect(authorize.get('state')).toMatch(/^link\.[\w-]{43}$/);
     expect(authorize.get('code_challenge')).toMatch(/^[\w-]{43}$/);
     expect(authorize.get('code_challenge_method')).toBe('S256');
@@ -472,7 +476,7 @@ describe('the email-link pages in Chromium', () => {
       ).status,
     ).toBe(200);
 
-    await page.goto(`${server.url}/account/forgot-password`);
+    await page.goto(`${site}/account/forgot-password`);
     await checkPage('forgot-password');
     await page.getByLabel('Email address').fill(email);
     await page.getByRole('button', { name: 'Send the link' }).click();
@@ -500,7 +504,7 @@ describe('the email-link pages in Chromium', () => {
   it('signs in with GitHub as a new account, straight to the overview', { timeout: 60_000 }, async () => {
     const email = `octonew.${Date.now()}@example.com`;
     github.signInAs({ id: Date.now(), login: 'octo-newcomer', email });
-    await page.goto(`${server.url}/account/sign-in`);
+    await page.goto(`${site}/account/sign-in`);
     await page.getByRole('button', { name: 'Continue with GitHub' }).click();
     await page.waitForURL((url) => url.pathname === '/account/');
     await page
@@ -534,17 +538,17 @@ describe('the email-link pages in Chromium', () => {
   it('the other pages pass axe too: provider-link revocation, OAuth callback, not found', {
     timeout: 60_000,
   }, async () => {
-    await page.goto(`${server.url}/account/revoke-provider-link?token=${'x'.repeat(43)}`);
+    await page.goto(`${site}/account/revoke-provider-link?token=${'x'.repeat(43)}`);
     await checkPage('revoke-provider-link');
     await page.getByRole('button', { name: 'Remove it and sign out everywhere' }).click();
     await message().filter({ hasText: 'This link is not valid any more' }).waitFor();
 
-    await page.goto(`${server.url}/account/oauth/callback?code=abc&state=forged`);
+    await page.goto(`${site}/account/oauth/callback?code=abc&state=forged`);
     await message().filter({ hasText: 'This sign-in was not started from this window' }).waitFor();
     expect(new URL(page.url()).search).toBe(''); // the code is kept out of the history
     await checkPage('oauth-callback');
 
-    const missing = await page.goto(`${server.url}/account/no-such-page`);
+    const missing = await page.goto(`${site}/account/no-such-page`);
     expect(missing?.status()).toBe(404);
     // The browser reports the page's own 404 status as an error: the one expected here.
     expect(pageErrors.splice(0)).toEqual([expect.stringContaining('404')]);

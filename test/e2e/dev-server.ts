@@ -9,8 +9,9 @@ import path from 'node:path';
  * on a free port of 127.0.0.1, with a state directory and a variables file of its own (so it
  * neither reads nor writes the developer's `.dev.vars` and local database, and runs next to an
  * `npm start` already listening on 8001). `vars` go into that file, on top of wrangler.toml's; the
- * start-up adds the local secrets to it. `{origin}` in a value becomes the server's origin, which is
- * only known here (e.g. `APP_URL: '{origin}/account'`, `OAUTH_REDIRECT_URIS: '{origin}/callback'`).
+ * start-up adds the local secrets to it. `{origin}` and `{port}` in a value become the server's
+ * origin and port, which are only known here (e.g. `APP_URL: 'http://localhost:{port}/account'`:
+ * WebAuthn takes the RP ID from APP_URL, and an IP address cannot be one).
  */
 export interface DevServer {
   /** The server's origin, e.g. `http://127.0.0.1:40123` (the API is under `/api/auth/`). */
@@ -30,7 +31,10 @@ export async function startDevServer(options: { vars?: Record<string, string> } 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const vars = Object.fromEntries(
-    Object.entries(options.vars ?? {}).map(([name, value]) => [name, value.replaceAll('{origin}', url)]),
+    Object.entries(options.vars ?? {}).map(([name, value]) => [
+      name,
+      value.replaceAll('{origin}', url).replaceAll('{port}', String(port)),
+    ]),
   );
   writeFileSync(varsFile, dotenv(vars));
   const devArgs = [
