@@ -3,6 +3,7 @@ import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { accountRoutes } from './accounts/routes';
 import { adminRoutes } from './admin/routes';
+import { consoleHeaders, consoleRoutes } from './console/routes';
 import type { AppEnv } from './env';
 import { ApiError } from './errors';
 import { healthRoutes } from './health/routes';
@@ -49,6 +50,9 @@ export function createApp() {
   // LTI 1.3 (issue 18): the browser pages under /lti/ replace the API's headers with their own
   // (CSP with the registered platforms as frame ancestors), so they wrap them; see src/lti/http.ts.
   app.use('/lti/*', ltiHeaders());
+  // The account console's pages (issue 20): a strict same-origin CSP of their own, wrapping the
+  // API's headers in the same way; see src/console/routes.tsx.
+  app.use('/account/*', consoleHeaders);
   app.use(apiHeaders);
   app.use(requestId(), accessLog(), noStore(), configuration(), clientInfo());
 
@@ -87,6 +91,7 @@ export function createApp() {
     api,
     openApiRoutes(() => app),
   );
+  app.route('/account', consoleRoutes);
 
   app.notFound((c) => errorResponse(new ApiError('not_found', { detail: 'No such endpoint' }), c));
   app.onError(errorResponse);

@@ -9,7 +9,9 @@ import path from 'node:path';
  * on a free port of 127.0.0.1, with a state directory and a variables file of its own (so it
  * neither reads nor writes the developer's `.dev.vars` and local database, and runs next to an
  * `npm start` already listening on 8001). `vars` go into that file, on top of wrangler.toml's; the
- * start-up adds the local secrets to it.
+ * start-up adds the local secrets to it. `{origin}` and `{port}` in a value become the server's
+ * origin and port, which are only known here (e.g. `APP_URL: 'http://localhost:{port}/account'`:
+ * WebAuthn takes the RP ID from APP_URL, and an IP address cannot be one).
  */
 export interface DevServer {
   /** The server's origin, e.g. `http://127.0.0.1:40123` (the API is under `/api/auth/`). */
@@ -26,9 +28,15 @@ const START_TIMEOUT_MS = 150_000;
 export async function startDevServer(options: { vars?: Record<string, string> } = {}): Promise<DevServer> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'auth-service-e2e-'));
   const varsFile = path.join(scratch, 'e2e.vars');
-  writeFileSync(varsFile, dotenv(options.vars ?? {}));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const vars = Object.fromEntries(
+    Object.entries(options.vars ?? {}).map(([name, value]) => [
+      name,
+      value.replaceAll('{origin}', url).replaceAll('{port}', String(port)),
+    ]),
+  );
+  writeFileSync(varsFile, dotenv(vars));
   const devArgs = [
     '--port',
     String(port),
@@ -109,4 +117,22 @@ async function terminate(server: ChildProcess): Promise<void> {
     return;
   }
   await exited;
+}
+
+/**
+ * The variables file and local state directory of a server started here, read from the
+ * configuration block `npm start` prints once it listens: for tests that act on the local database
+ * from a shell, as the README's `admin:promote` does (`--persist-to=<state>`).
+ */
+export async function localFilesOf(
+  server: DevServer,
+  timeoutMs = 60_000,
+): Promise<{ varsFile: string; state: string }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const varsFile = /JWT_PRIVATE_KEY +\(secret, set\) +(\S*e2e\.vars)\n/.exec(server.output())?.[1];
+    if (varsFile) return { varsFile, state: path.join(path.dirname(varsFile), 'state') };
+    if (Date.now() > deadline) throw new Error(`no configuration block in the output:\n${server.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
