@@ -13,6 +13,7 @@ function testSecrets() {
     JWT_PREVIOUS_PUBLIC_KEY: JSON.stringify({ ...previous, kid: 'test-previous' }),
     SECRET_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     BACKUP_CODE_PEPPER: randomBytes(32).toString('base64'),
+    REFRESH_TOKEN_SECRET: randomBytes(32).toString('base64'),
   };
 }
 

@@ -10,8 +10,6 @@ export interface Bindings {
   /** Cloudflare Email Service binding, used when EMAIL_TRANSPORT=cloudflare. */
   EMAIL?: SendEmail;
   GUARD: DurableObjectNamespace<GuardCounter>;
-  /** Workers Static Assets (wrangler.toml `[assets]`): the API reference page's Swagger UI files. */
-  ASSETS?: Fetcher;
 }
 
 /** Bindings plus the variables and secrets the configuration parser reads (all strings). */

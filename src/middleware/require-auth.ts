@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { findLiveSession, touchSession } from '../db/live-session';
+import { findLiveSession, livenessAt, touchSession } from '../db/live-session';
 import type { Session, User } from '../db/schema';
 import type { AppEnv } from '../env';
 import { failure } from '../failures';
@@ -26,7 +26,7 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
     const scope = scopeOf(c);
     const check = await verifyAccessToken(scope.config, match[1]);
     if (!check.ok) throw failure(check.reason);
-    const live = await findLiveSession(scope.db, check.claims.sid, check.claims.sub);
+    const live = await findLiveSession(scope.db, check.claims.sid, check.claims.sub, livenessAt(scope.config));
     if (!live) throw failure('session_not_live');
     if (!live.user.isActive || live.user.isSuspended) throw failure('account_unavailable');
     c.set('auth', { ...live, claims: check.claims });

@@ -6,24 +6,82 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 /**
- * The service started exactly as the README says (`npm start -- <wrangler dev args>`), on a free
- * loopback port, with a state directory and variables file of its own in a scratch directory: it
+ * The service as the README starts it (`npm start -- <wrangler dev args>`), for end-to-end tests:
+ * on a free port of 127.0.0.1, with a state directory and a variables file of its own (so it
  * neither reads nor writes the developer's `.dev.vars` and local database, and runs next to an
- * `npm start` already listening on 8001.
- *
- * Layout of the scratch directory (the effective configuration printed in the output names the
- * variables file, so a test can find both): `<scratch>/e2e.vars`, `<scratch>/state`.
+ * `npm start` already listening on 8001). `vars` go into that file, on top of wrangler.toml's; the
+ * start-up adds the local secrets to it. `{origin}` and `{port}` in a value become the server's
+ * origin and port, which are only known here (e.g. `APP_URL: 'http://localhost:{port}/account'`:
+ * WebAuthn takes the RP ID from APP_URL, and an IP address cannot be one).
  */
 export interface DevServer {
-  /** The origin, e.g. `http://127.0.0.1:41234`. */
+  /** The server's origin, e.g. `http://127.0.0.1:40123` (the API is under `/api/auth/`). */
   url: string;
-  /** Everything the server printed so far (wrangler, the console email transport, logs). */
+  /** Everything the server printed so far (the console email transport's messages included). */
   output(): string;
-  /** Stops the whole process group and removes the scratch directory. */
   stop(): Promise<void>;
 }
 
 const root = path.resolve(import.meta.dirname, '../..');
+/** The first start installs, migrates and bundles: slow on a busy machine. */
+const START_TIMEOUT_MS = 150_000;
+
+export async function startDevServer(options: { vars?: Record<string, string> } = {}): Promise<DevServer> {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'auth-service-e2e-'));
+  const varsFile = path.join(scratch, 'e2e.vars');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const vars = Object.fromEntries(
+    Object.entries(options.vars ?? {}).map(([name, value]) => [
+      name,
+      value.replaceAll('{origin}', url).replaceAll('{port}', String(port)),
+    ]),
+  );
+  writeFileSync(varsFile, dotenv(vars));
+  const devArgs = [
+    '--port',
+    String(port),
+    '--ip',
+    '127.0.0.1',
+    '--persist-to',
+    path.join(scratch, 'state'),
+    '--env-file',
+    varsFile,
+    '--show-interactive-dev-session=false',
+  ];
+  const server = spawn('npm', ['start', '--', ...devArgs], {
+    cwd: root,
+    detached: true,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk;
+  };
+  server.stdout?.on('data', collect);
+  server.stderr?.on('data', collect);
+
+  const stop = async () => {
+    await terminate(server);
+    rmSync(scratch, { recursive: true, force: true });
+  };
+  try {
+    await waitForHealth(url, server, () => output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, output: () => output, stop };
+}
+
+function dotenv(vars: Record<string, string>): string {
+  return Object.entries(vars)
+    .map(([name, value]) => {
+      if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw new Error(`not a variable name: ${name}`);
+      return `${name}=${JSON.stringify(value)}\n`;
+    })
+    .join('');
+}
 
 async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
@@ -36,62 +94,48 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** `vars` go to the variables file (`--env-file`), over wrangler.toml; `npm start` adds the secrets to it. */
-export async function startDevServer(options: { vars?: Record<string, string> } = {}): Promise<DevServer> {
-  const scratch = mkdtempSync(path.join(os.tmpdir(), 'auth-service-e2e-'));
-  const varsFile = path.join(scratch, 'e2e.vars');
-  // Quoted only when it must be: a value with spaces, quotes or a newline.
-  const lines = Object.entries(options.vars ?? {}).map(
-    ([name, value]) => `${name}=${/^[^\s'"#]*$/.test(value) ? value : JSON.stringify(value)}\n`,
-  );
-  writeFileSync(varsFile, lines.join(''));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const devArgs = ['--port', String(port), '--ip', '127.0.0.1', '--persist-to', path.join(scratch, 'state')];
-  const server: ChildProcess = spawn(
-    'npm',
-    ['start', '--', ...devArgs, '--env-file', varsFile, '--show-interactive-dev-session=false'],
-    { cwd: root, detached: true, env: { ...process.env, NO_COLOR: '1' } },
-  );
-  let output = '';
-  server.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  server.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-
-  const stop = async () => {
-    if (server.pid && server.exitCode === null && server.signalCode === null) {
-      process.kill(-server.pid, 'SIGTERM');
-      await exited;
-    }
-    rmSync(scratch, { recursive: true, force: true });
-  };
-
-  try {
-    await waitForHealth(url, server, () => output, 120_000);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { url, output: () => output, stop };
-}
-
-async function waitForHealth(url: string, server: ChildProcess, output: () => string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
+async function waitForHealth(url: string, server: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(`${url}/api/auth/health/`);
-      if (response.ok) return;
+      if ((await fetch(`${url}/api/auth/health/`)).ok) return;
     } catch {
       // not listening yet
     }
     if (server.exitCode !== null) throw new Error(`npm start exited early:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  throw new Error(`the dev server did not answer within ${timeoutMs} ms:\n${output()}`);
+  throw new Error(`the dev server did not answer within ${START_TIMEOUT_MS} ms:\n${output()}`);
+}
+
+/** The whole process group: npm, the start script, wrangler and workerd. */
+async function terminate(server: ChildProcess): Promise<void> {
+  if (!server.pid || server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  try {
+    process.kill(-server.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  await exited;
+}
+
+/**
+ * The variables file and local state directory of a server started here, read from the
+ * configuration block `npm start` prints once it listens: for tests that act on the local database
+ * from a shell, as the README's `admin:promote` does (`--persist-to=<state>`).
+ */
+export async function localFilesOf(
+  server: DevServer,
+  timeoutMs = 60_000,
+): Promise<{ varsFile: string; state: string }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const varsFile = /JWT_PRIVATE_KEY +\(secret, set\) +(\S*e2e\.vars)\n/.exec(server.output())?.[1];
+    if (varsFile) return { varsFile, state: path.join(path.dirname(varsFile), 'state') };
+    if (Date.now() > deadline) throw new Error(`no configuration block in the output:\n${server.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** Waits until the output matches `pattern` (an email of the console transport, a log line). */
@@ -105,19 +149,13 @@ export async function waitForOutput(server: DevServer, pattern: RegExp, timeoutM
   }
 }
 
-/** The server's variables file, as its effective configuration names it; its state directory lies beside it. */
-export async function varsFileOf(server: DevServer): Promise<string> {
-  const [, file] = await waitForOutput(server, /JWT_PRIVATE_KEY +\(secret, set\) +(\S*e2e\.vars)\n/, 60_000);
-  return file!;
-}
-
 /**
  * `npm run admin:promote -- <email>` on the server's own database, as the README makes the first
  * SUPER_ADMIN. Run asynchronously: a blocking spawn would stall the event loop while the server
  * closes idle keep-alive connections, and the next fetch would reuse a dead socket.
  */
 export async function promoteToSuperAdmin(server: DevServer, email: string): Promise<string> {
-  const state = path.join(path.dirname(await varsFileOf(server)), 'state');
+  const { state } = await localFilesOf(server);
   const { stdout } = await promisify(execFile)('npm', ['run', 'admin:promote', '--', email, `--persist-to=${state}`], {
     cwd: root,
     encoding: 'utf8',

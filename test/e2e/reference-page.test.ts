@@ -81,4 +81,16 @@ describe('the API reference page', () => {
     expect(failures).toEqual([]);
     await page.close();
   });
+
+  it.each([
+    ['swagger-ui-bundle.js', /^(text|application)\/javascript/, 'SwaggerUIBundle'],
+    ['swagger-ui.css', /^text\/css/, '.swagger-ui'],
+    ['reference.js', /^(text|application)\/javascript/, 'SwaggerUIBundle({'],
+  ])('serves %s as a static asset of this service', async (file, type, content) => {
+    const response = await fetch(`${server.url}/api/auth/docs/${file}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Content-Type')).toMatch(type);
+    expect(response.headers.get('X-Content-Type-Options')).toBe('nosniff');
+    expect(await response.text()).toContain(content);
+  });
 });

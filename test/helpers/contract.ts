@@ -155,7 +155,10 @@ function templatePattern(template: string): RegExp {
  */
 function closed(schema: JsonSchema, schemas: Record<string, JsonSchema>): JsonSchema {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return schema;
-  let copy: JsonSchema = { ...schema };
+  // Examples are annotations, not constraints; and the validator would read an example's `id`
+  // member as a draft-04 schema id (two examples of one user = a duplicate schema URI).
+  const { example: _example, examples: _examples, ...annotated } = schema;
+  let copy: JsonSchema = annotated;
   if (Array.isArray(copy.allOf)) {
     const parts = copy.allOf.map((part: JsonSchema) => closed(referenced(part, schemas), schemas));
     if (parts.every((part: JsonSchema) => part.properties && !part.allOf && !part.anyOf && !part.oneOf)) {
