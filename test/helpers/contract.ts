@@ -15,6 +15,38 @@ import { type Schema, Validator } from '@cfworker/json-schema';
  */
 export const UNROUTED_STATUSES = [400, 404, 413, 415, 503];
 
+/**
+ * The scope of the document is the JSON API: the browser routes are left out of it, by name. Each
+ * entry is a route exactly as the app registers it (`test/openapi/document.test.ts` checks that
+ * every route the app serves is either an operation of the document or one of these, and that each
+ * of these is served); `/account/*` is the console's one catch-all route and cannot reach `/api`.
+ * Their answers are pages, redirects and page files, checked by their own tests; the contract only
+ * holds them to "never a 5xx but a 503 page".
+ */
+export const BROWSER_ROUTES = [
+  'GET /account/*', // the account console's pages (src/console)
+  'POST /account/*', // a form posted without script: 303 back to the page
+  'GET /lti/register', // LTI Dynamic Registration page
+  'GET /lti/login', // LTI login initiation (redirect to the platform)
+  'POST /lti/login',
+  'POST /lti/launch', // LTI launch (redirect to the SPA)
+  'GET /lti/assets/close.js', // files of the /lti/ pages
+  'GET /lti/assets/lti.css',
+] as const;
+
+/** Whether a request reaches one of the BROWSER_ROUTES (trailing slash ignored, HEAD as GET). */
+export function isBrowserRoute(method: string, pathname: string): boolean {
+  const wanted = method === 'HEAD' ? 'GET' : method;
+  const path = pathname.length > 1 ? pathname.replace(/\/$/, '') : pathname;
+  return BROWSER_ROUTES.some((route) => {
+    const [routeMethod, routePath] = route.split(' ') as [string, string];
+    if (routeMethod !== wanted) return false;
+    if (!routePath.endsWith('/*')) return routePath === path;
+    const base = routePath.slice(0, -2);
+    return path === base || path.startsWith(`${base}/`);
+  });
+}
+
 type JsonSchema = Record<string, any>;
 interface ResponseObject {
   content?: Record<string, { schema?: JsonSchema }>;
@@ -71,6 +103,10 @@ export class Contract {
   async violations(exchange: Exchange, response: Response): Promise<string[]> {
     const { pathname } = new URL(exchange.url);
     const operation = this.operationFor(exchange.method, pathname);
+    if (!operation && isBrowserRoute(exchange.method, pathname)) {
+      const broken = response.status >= 500 && response.status !== 503;
+      return broken ? [`${exchange.method} ${pathname} (a browser route) answered ${response.status}`] : [];
+    }
     if (!operation) return this.unroutedViolations(exchange, response);
     const declared = operation.responses[String(response.status)];
     const where = `${operation.method} ${operation.template}`;

@@ -14,6 +14,7 @@ const user = {
   mfa_enabled: false,
   last_login_at: null,
   created_at: '2026-09-01T10:00:00.000Z',
+  locale: 'en',
 };
 
 function answer(status: number, body: unknown, type = 'application/json') {
@@ -82,5 +83,26 @@ describe('the contract check', () => {
     const preflight = { method: 'OPTIONS', url: 'https://auth.test/api/auth/login/' };
     expect(await contract().violations(preflight, new Response(null, { status: 204 }))).toEqual([]);
     expect((await contract().violations(preflight, answer(200, user))).join()).toMatch(/only 400, 404/);
+  });
+
+  it('leaves the browser routes it names to their own tests, but never lets them answer a 5xx other than 503', async () => {
+    const page = new Response('<!doctype html>', { status: 200, headers: { 'Content-Type': 'text/html' } });
+    const redirect = new Response(null, { status: 302, headers: { Location: 'https://lms.example/auth' } });
+    const consolePage = { method: 'GET', url: 'https://auth.test/account/sessions' };
+    expect(await contract().violations(consolePage, page)).toEqual([]);
+    expect(await contract().violations({ method: 'GET', url: 'https://auth.test/lti/login/' }, redirect)).toEqual([]);
+    expect(
+      await contract().violations({ method: 'POST', url: 'https://auth.test/lti/launch' }, answer(503, {})),
+    ).toEqual([]);
+    expect((await contract().violations(consolePage, answer(500, {}))).join()).toMatch(/browser route\) answered 500/);
+    // Only the routes listed: another path or method under /lti/ is held to the not-found problem.
+    for (const unlisted of [
+      { method: 'GET', url: 'https://auth.test/lti/launch' },
+      { method: 'GET', url: 'https://auth.test/lti/other' },
+      { method: 'DELETE', url: 'https://auth.test/account/sessions' },
+      { method: 'GET', url: 'https://auth.test/accounts' },
+    ]) {
+      expect((await contract().violations(unlisted, page)).join(), unlisted.url).toMatch(/only 400, 404/);
+    }
   });
 });
