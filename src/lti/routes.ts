@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { byClientIp, rateLimit } from '../middleware/rate-limit';
+import { errors, json } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
 import { publicJwks } from '../tokens/access-token';
@@ -96,7 +97,8 @@ ltiRoutes.openAPIRegistry.registerPath({
   operationId: 'ltiToolJwks',
   tags,
   summary: "The tool's public keys, registered at platforms as its JWKS URL",
-  responses: { 200: { description: 'A JWK set', content: { 'application/json': { schema: JwkSet } } } },
+  // The same answers as /.well-known/jwks.json: its key set, or the middleware's problems.
+  responses: { 200: json(JwkSet, 'A JWK set'), ...errors([]) },
 });
 ltiRoutes.get('/jwks.json', async (c) => {
   c.header('Cache-Control', 'public, max-age=300');
