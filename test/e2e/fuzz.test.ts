@@ -45,6 +45,8 @@ beforeAll(async () => {
       LOCKOUT_DURATION: '2',
       // Staff without MFA: the run re-signs its staff member in whenever the fuzz ends its session.
       ADMIN_MFA_REQUIRED_ROLES: '',
+      // The refresh cookie too, so that refreshes by cookie (no body) are fuzzed.
+      REFRESH_COOKIE: 'true',
       // Hashing at the production cost would spend the time budget on scrypt, not on the API.
       SCRYPT_LOG_N: '10',
       SCRYPT_P: '1',
@@ -161,6 +163,12 @@ class RunState {
         case 'refresh_token':
         case 'mfa_token':
           return pool(field);
+        case '__Host-refresh_token':
+        case '__Secure-refresh_token':
+          return pool('refresh_token');
+        case 'Origin':
+          // A listed origin (wrangler.toml's CORS_ORIGINS), the API's own, or another.
+          return ['http://localhost:3000', server.url, 'https://evil.example'];
         default:
           return [];
       }

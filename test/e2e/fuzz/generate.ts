@@ -548,6 +548,17 @@ export function generateRequest(operation: OperationSpec, context: FuzzContext):
     Object.assign(headers, extra);
     label = `header ${Object.keys(extra)[0]}`;
   }
+  // Cookie parameters (the refresh cookie, REFRESH_COOKIE=true): a real token or a broken one, from
+  // an allowed Origin or another; the body then often lacks the token, as a browser's refresh does.
+  const cookies = operation.parameters.filter((parameter) => parameter.in === 'cookie');
+  if (cookies.length > 0 && random.chance(0.5)) {
+    const cookie = random.pick(cookies);
+    const real = kind === 'credentials' ? undefined : context.hint(cookie.name);
+    const value = real ?? random.pick(['', 'not-a-token', 'a'.repeat(5000), random.string(43), '%FF;x=y']);
+    headers.Cookie = `${cookie.name}=${value}`;
+    if (random.chance(0.8)) headers.Origin = context.hint('Origin') ?? 'null';
+    label = label || `cookie ${cookie.name}`;
+  }
   if (kind !== 'valid' && !label) label = kind;
   return {
     operation: operation.key,
