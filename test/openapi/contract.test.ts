@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { checkedAsRead } from '../helpers/api';
 import { contract } from '../helpers/app-contract';
 
 /** The checker every call() goes through: it must refuse what the document does not declare. */
@@ -104,5 +105,12 @@ describe('the contract check', () => {
     ]) {
       expect((await contract().violations(unlisted, page)).join(), unlisted.url).toMatch(/only 400, 404/);
     }
+  });
+
+  it('checks a streamed body once the test has read it all (call() with `streamed`)', async () => {
+    const request = new Request(me.url);
+    expect(await checkedAsRead(request, answer(200, user)).json()).toEqual(user);
+    const leaked = checkedAsRead(request, answer(200, { ...user, password_hash: 'x' }));
+    await expect(leaked.text()).rejects.toThrow(/contract violation[\s\S]*password_hash/);
   });
 });
