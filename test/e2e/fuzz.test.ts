@@ -218,6 +218,7 @@ describe('fuzzing the API from its OpenAPI document', () => {
     const findings: Finding[] = [];
     const statuses = new Map<number, number>();
     const perOperation = new Map<string, number>();
+    const statusesPerOperation = new Map<string, Map<number, number>>();
     let sent = 0;
     let cutOff = 0;
 
@@ -246,6 +247,9 @@ describe('fuzzing the API from its OpenAPI document', () => {
         continue;
       }
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      const answered = statusesPerOperation.get(operation.key) ?? new Map<number, number>();
+      answered.set(response.status, (answered.get(response.status) ?? 0) + 1);
+      statusesPerOperation.set(operation.key, answered);
       const problems = await contract.violations(
         { method: request.method, url: `${server.url}${request.path}` },
         response,
@@ -271,7 +275,18 @@ describe('fuzzing the API from its OpenAPI document', () => {
     console.log(summary);
     const results = path.resolve(import.meta.dirname, '../../test-results');
     mkdirSync(results, { recursive: true });
-    writeFileSync(path.join(results, 'fuzz-summary.txt'), `${summary}\n`);
+    // Per operation too, in the file only: how deep the run went (a 200 reached, or only refusals).
+    const perOperationLines = [...statusesPerOperation].map(
+      ([key, answered]) =>
+        `${key}: ${[...answered]
+          .sort(([a], [b]) => a - b)
+          .map(([status, count]) => `${status}×${count}`)
+          .join(' ')}`,
+    );
+    writeFileSync(
+      path.join(results, 'fuzz-summary.txt'),
+      `${summary}\n\nper operation:\n${perOperationLines.join('\n')}\n`,
+    );
 
     expect(findings.map((finding) => `#${finding.index} ${finding.request}\n${finding.problem}`)).toEqual([]);
     expect(sent, `only ${sent} requests fit in ${BUDGET_MS / 1000} s`).toBeGreaterThanOrEqual(
