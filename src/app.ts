@@ -23,6 +23,7 @@ import { requestId } from './middleware/request-id';
 import { validationHook } from './middleware/validation';
 import { oauthRoutes } from './oauth/routes';
 import { registerSecuritySchemes } from './openapi/document';
+import { REFERENCE_PATH, referenceHeaders } from './openapi/reference-page';
 import { openApiRoutes } from './openapi/routes';
 import { passkeyRoutes } from './passkeys/routes';
 import { passwordRoutes } from './passwords/routes';
@@ -53,6 +54,9 @@ export function createApp() {
   // The account console's pages (issue 20): a strict same-origin CSP of their own, wrapping the
   // API's headers in the same way; see src/console/routes.tsx.
   app.use('/account/*', consoleHeaders);
+  // The API reference (issue 14) is the one page under /api: its own policy, wrapping the API's
+  // headers in the same way; see src/openapi/reference-page.ts.
+  app.use(`/api/auth${REFERENCE_PATH}/*`, referenceHeaders);
   app.use(apiHeaders);
   app.use(requestId(), accessLog(), noStore(), configuration(), clientInfo());
 

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { exportJWK, generateKeyPair } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { call, get, problem } from './helpers/api';
+import { assertKeepsContract } from './helpers/app-contract';
 import { captureConsole } from './helpers/mail';
 
 let logs: ReturnType<typeof captureConsole>;
@@ -80,7 +81,9 @@ async function fetchAs(url: string, overrides: Record<string, string>): Promise<
   const { default: worker } = await import('../src/index');
   const { createExecutionContext, waitOnExecutionContext } = await import('cloudflare:test');
   const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(url), { ...env, ...overrides } as never, ctx);
+  const request = new Request(url);
+  const response = await worker.fetch(request, { ...env, ...overrides } as never, ctx);
   await waitOnExecutionContext(ctx);
+  await assertKeepsContract(request, response);
   return response;
 }

@@ -133,7 +133,7 @@ const deletePasskeyRoute = adminRoute('users.delete_passkey', {
   request: { params: UserPasskeyParams },
   responses: {
     200: json(MessageBody, 'Deleted'),
-    ...adminErrors([], {
+    ...adminErrors(['body'], {
       400: problem('`last_sign_in_method` (the user has no other way to sign in), or invalid ids'),
       404: problem('No such user, or no such passkey of this user'),
     }),

@@ -106,10 +106,13 @@ const remove = adminRoute({
   request: { params: PlatformIdParam, query: PlatformDeleteQuery },
   responses: {
     204: { description: 'Removed' },
-    ...adminErrors({
-      ...notFound,
-      409: problem('`conflict`: accounts sign in through it (pass `force=true`)'),
-    }),
+    ...adminErrors(
+      {
+        ...notFound,
+        409: problem('`conflict`: accounts sign in through it (pass `force=true`)'),
+      },
+      ['body'],
+    ),
   },
 });
 const registrationLink = adminRoute({

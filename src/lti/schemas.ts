@@ -214,23 +214,3 @@ export const ExchangeMfaProblem = MfaRequiredProblem.extend({ lti: LtiLaunchCont
     },
   },
 );
-
-// ---- The browser routes (documentation only: the handlers read forms themselves) ----------------
-
-export const LoginParameters = z
-  .object({
-    iss: z.string().openapi({ description: "The platform's issuer" }),
-    login_hint: z.string(),
-    target_link_uri: z.string().openapi({ description: 'Must be on an origin of LTI_TARGET_ORIGINS' }),
-    lti_message_hint: z.string().optional(),
-    client_id: z.string().optional(),
-    lti_deployment_id: z.string().optional(),
-  })
-  .openapi('LtiLoginParameters');
-
-export const LaunchForm = z
-  .object({
-    id_token: z.string().openapi({ description: "The platform's signed LtiResourceLinkRequest" }),
-    state: z.string().openapi({ description: 'The state /lti/login sent' }),
-  })
-  .openapi('LtiLaunchForm');

@@ -4,20 +4,22 @@ import type { AppEnv } from '../env';
 /** What every operation is grouped by in the reference: one tag per feature. */
 const TAGS = [
   { name: 'Registration', description: 'Accounts, email verification' },
-  { name: 'Sign-in', description: 'Password, second factor, Google and GitHub' },
+  { name: 'Sign-in', description: 'Password, second factor, Google and GitHub, passkeys' },
   { name: 'Sessions', description: 'Refresh, sign-out, the list of sessions' },
-  { name: 'Account', description: 'The signed-in user' },
+  { name: 'Account', description: 'The signed-in user: profile, email change, export, deletion' },
   { name: 'Passwords', description: 'Reset and change' },
   { name: 'MFA', description: 'TOTP and backup codes' },
   { name: 'Providers', description: 'Linking Google and GitHub to an account' },
+  { name: 'Passkeys', description: 'WebAuthn passkeys: registration, sign-in, the list' },
   { name: 'History', description: 'Sign-in history and statistics' },
   { name: 'Admin', description: 'The admin API (roles, permissions, audit)' },
   {
     name: 'LTI',
-    description: 'LTI 1.3 tool: the LMS browser routes under /lti/, the code exchange, the platform registry',
+    description:
+      'LTI 1.3 tool: the code exchange, the platform registry, the tool keys (the browser routes under /lti/ are pages, outside this document)',
   },
   { name: 'Tokens', description: 'Public keys and introspection, for other services' },
-  { name: 'Service', description: 'Health' },
+  { name: 'Service', description: 'Health, this document and its reference page' },
 ];
 
 /** The security schemes every route refers to by name. */
@@ -43,7 +45,7 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, origin: string, versio
       title: 'Auth service',
       version,
       description:
-        'Authentication and authorization of the learning platform. Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`. Every path works with and without its trailing slash.',
+        'Authentication and authorization of the learning platform. Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`. Every path works with and without its trailing slash. Scope: the JSON API under `/api/auth` and the public key sets; the browser pages (the account console under `/account/`, the LTI login, launch and registration pages under `/lti/` and their files) are not described here.',
     },
     servers: [{ url: origin, description: 'This deployment' }],
     tags: TAGS,

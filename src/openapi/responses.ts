@@ -78,8 +78,13 @@ type Extra = 'auth' | 'body' | 'rateLimited' | 'locked' | 'mfaRequired' | 'forbi
  */
 export function errors(extras: Extra[], more: Record<number, ReturnType<typeof problem>> = {}) {
   const has = (extra: Extra) => extras.includes(extra);
+  // Every route validates its input: whatever else its 400 means, it may list failing fields.
+  const { 400: badRequest, ...specific } = more;
   return {
-    400: problem('Invalid input (every failing field is listed in `errors`)', ValidationProblem),
+    400: problem(
+      badRequest?.description ?? 'Invalid input (every failing field is listed in `errors`)',
+      ValidationProblem,
+    ),
     ...(has('auth') ? { 401: problem('Missing, invalid or expired access token, or its session ended') } : {}),
     ...(has('forbidden') ? { 403: problem('Not allowed') } : {}),
     ...(has('notFound') ? { 404: problem('Not found') } : {}),
@@ -91,7 +96,7 @@ export function errors(extras: Extra[], more: Record<number, ReturnType<typeof p
     ...(has('mfaRequired') ? { 428: problem('A second factor is required', MfaRequiredProblem) } : {}),
     ...(has('rateLimited') ? { 429: { ...problem('Rate limited'), headers: retryHeaders } } : {}),
     503: problem('A dependency (D1, the lockout counters) is unreachable, or the configuration is invalid'),
-    ...more,
+    ...specific,
   };
 }
 

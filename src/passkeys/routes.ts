@@ -108,7 +108,7 @@ const remove = createRoute({
   request: { params: PasskeyIdParam },
   responses: {
     200: json(MessageBody, 'Deleted'),
-    ...errors(['auth'], {
+    ...errors(['auth', 'body'], {
       400: problem('`last_sign_in_method` (no password, provider or other passkey left), or invalid id'),
       404: problem('Not one of your passkeys'),
     }),

@@ -86,7 +86,7 @@ const revokeOthers = createRoute({
   summary: 'Revoke every session but the current one',
   security: bearer,
   middleware: [requireAuth()] as const,
-  responses: { 200: json(SessionsRevoked, 'Revoked'), ...errors(['auth']) },
+  responses: { 200: json(SessionsRevoked, 'Revoked'), ...errors(['auth', 'body']) },
 });
 
 const revokeOne = createRoute({
@@ -100,7 +100,7 @@ const revokeOne = createRoute({
   request: { params: SessionIdParam },
   responses: {
     200: { ...json(MessageBody, 'Revoked (the current one clears the refresh cookie)'), headers: refreshCookieHeader },
-    ...errors(['auth'], { 404: problem('Not one of your live sessions') }),
+    ...errors(['auth', 'body'], { 404: problem('Not one of your live sessions') }),
   },
 });
 

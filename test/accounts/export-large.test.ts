@@ -100,7 +100,7 @@ describe('GET me/export/ with a large history', () => {
       n: HISTORY_ROWS,
     });
 
-    const response = await get('me/export/', { token: user.access_token });
+    const response = await get('me/export/', { token: user.access_token, streamed: true });
     expect(response.status).toBe(200);
     expect(response.headers.get('Content-Length')).toBeNull();
 

@@ -56,7 +56,11 @@ async function act(token: string, action: (typeof ACTIONS)[number], targetId: st
     : post(admin(action.path(targetId)), action.body, { token });
 }
 
-describe('admin API permissions over HTTP', () => {
+// Every test here signs staff in through the MFA step (about ten requests and three hashes each):
+// seconds on a busy machine, where the 5 s default failed three of them (two CI runs side by side).
+const STAFF_BUDGET = { timeout: 30_000 };
+
+describe('admin API permissions over HTTP', STAFF_BUDGET, () => {
   // Nine staff accounts through the MFA sign-in, and 90 admin calls: slow on a busy machine.
   it('walks every role against every action on a STUDENT account', { timeout: 120_000 }, async () => {
     for (const role of ROLES) {
@@ -240,7 +244,7 @@ describe('admin API permissions over HTTP', () => {
   });
 });
 
-describe('admin actions', () => {
+describe('admin actions', STAFF_BUDGET, () => {
   it('suspension kills every live session at once; sign-in is then 403 account_suspended', async () => {
     const moderator = await staff('MODERATOR');
     const target = await signedInUser();
@@ -349,7 +353,7 @@ describe('admin actions', () => {
   });
 });
 
-describe('listing and searching users', () => {
+describe('listing and searching users', STAFF_BUDGET, () => {
   it('searches by email or username prefix, role and status, with cursor pagination', async () => {
     const superAdmin = await staff('SUPER_ADMIN');
     const tag = `zz${crypto.randomUUID().slice(0, 6)}`;

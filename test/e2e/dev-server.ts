@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 /**
  * The service as the README starts it (`npm start -- <wrangler dev args>`), for end-to-end tests:
@@ -135,4 +136,29 @@ export async function localFilesOf(
     if (Date.now() > deadline) throw new Error(`no configuration block in the output:\n${server.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** Waits until the output matches `pattern` (an email of the console transport, a log line). */
+export async function waitForOutput(server: DevServer, pattern: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = pattern.exec(server.output());
+    if (match) return match;
+    if (Date.now() > deadline) throw new Error(`${pattern} not seen in the server output`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * `npm run admin:promote -- <email>` on the server's own database, as the README makes the first
+ * SUPER_ADMIN. Run asynchronously: a blocking spawn would stall the event loop while the server
+ * closes idle keep-alive connections, and the next fetch would reuse a dead socket.
+ */
+export async function promoteToSuperAdmin(server: DevServer, email: string): Promise<string> {
+  const { state } = await localFilesOf(server);
+  const { stdout } = await promisify(execFile)('npm', ['run', 'admin:promote', '--', email, `--persist-to=${state}`], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  return stdout;
 }

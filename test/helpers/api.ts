@@ -1,6 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import worker from '../../src/index';
+import { assertKeepsContract } from './app-contract';
 
 export const PASSWORD = 'Correct-Horse9!';
 export const BASE = 'https://auth.test';
@@ -14,6 +15,12 @@ export interface CallOptions {
   cf?: Record<string, unknown>;
   /** Extra bindings for this call only (configuration under test). */
   env?: Record<string, unknown>;
+  /**
+   * The test reads the body as a stream, interleaved with other work (e.g. D1 writes while the
+   * export is sent): the contract's body check then runs as the stream ends, instead of reading the
+   * whole body before call() returns. A violation errors the stream, failing the test that reads it.
+   */
+  streamed?: boolean;
 }
 
 const envCache = new Map<string, Record<string, unknown>>();
@@ -31,7 +38,10 @@ function envWith(overrides?: Record<string, unknown>) {
   return merged;
 }
 
-/** Sends one request through the real worker entry point, waiting for its deferred work. */
+/**
+ * Sends one request through the real worker entry point, waiting for its deferred work. Every answer
+ * is checked against the OpenAPI document (contract.ts): one it does not declare fails the test.
+ */
 export async function call(method: string, path: string, options: CallOptions = {}): Promise<Response> {
   const headers = new Headers(options.headers);
   let body = options.rawBody;
@@ -44,8 +54,29 @@ export async function call(method: string, path: string, options: CallOptions = 
   const request = new Request(`${BASE}${path}`, { method, headers, body, cf: options.cf } as RequestInit);
   const ctx = createExecutionContext();
   const response = await worker.fetch(request, envWith(options.env) as never, ctx);
+  if (options.streamed && response.body) return checkedAsRead(request, response, () => waitOnExecutionContext(ctx));
   await waitOnExecutionContext(ctx);
+  await assertKeepsContract(request, response);
   return response;
+}
+
+/**
+ * The response, its body passed through as the test reads it and checked once it has all been read
+ * (after `settled`: the request's deferred work). A violation errors the body's stream.
+ */
+export function checkedAsRead(request: Request, response: Response, settled = async () => {}): Response {
+  const chunks: Uint8Array[] = [];
+  const check = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      chunks.push(chunk);
+      controller.enqueue(chunk);
+    },
+    async flush() {
+      await settled();
+      await assertKeepsContract(request, new Response(new Blob(chunks), response));
+    },
+  });
+  return new Response(response.body!.pipeThrough(check), response);
 }
 
 export const post = (path: string, body?: unknown, options: CallOptions = {}) =>

@@ -191,13 +191,11 @@ describe('the tool configuration', () => {
 });
 
 describe('the OpenAPI document', () => {
-  it('describes the browser routes, the exchange and the admin API', async () => {
+  it('describes the exchange, the tool keys and the admin API, not the browser pages', async () => {
     const document = await json(await call('GET', '/api/auth/openapi.json'));
-    expect(Object.keys(document.paths)).toEqual(
+    const paths = Object.keys(document.paths);
+    expect(paths).toEqual(
       expect.arrayContaining([
-        '/lti/login',
-        '/lti/launch',
-        '/lti/register',
         '/lti/jwks.json',
         '/api/auth/lti/exchange',
         '/api/auth/admin/lti/platforms',
@@ -205,9 +203,7 @@ describe('the OpenAPI document', () => {
         '/api/auth/admin/lti/registrations',
       ]),
     );
-    expect(Object.keys(document.paths['/lti/login'])).toEqual(['get', 'post']);
-    expect(document.paths['/lti/launch'].post.requestBody.content).toHaveProperty('application/x-www-form-urlencoded');
-    expect(document.paths['/lti/launch'].post.responses).toHaveProperty('303');
-    expect(document.paths['/lti/register'].get.responses['200'].content).toHaveProperty('text/html');
+    // Login, launch and registration answer pages and redirects: BROWSER_ROUTES (test/helpers/contract.ts).
+    for (const page of ['/lti/login', '/lti/launch', '/lti/register']) expect(paths).not.toContain(page);
   });
 });

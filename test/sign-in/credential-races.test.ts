@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import worker from '../../src/index';
 import { BASE, get, PASSWORD, post, problem } from '../helpers/api';
+import { assertKeepsContract } from '../helpers/app-contract';
 import { captureConsole, tokenFromLink } from '../helpers/mail';
 import { login, registerVerified, sql, uniqueEmail, usernameFor } from '../helpers/users';
 
@@ -60,6 +61,7 @@ describe('sign-ins racing a credential change', () => {
       body: JSON.stringify({ email: user.email, password: PASSWORD }),
     });
     const response = await worker.fetch(request, upgraded as never, ctx);
+    await assertKeepsContract(request, response);
     expect(response.status).toBe(200);
     // The answer is ready and the upgrade has not touched the row yet: it was not done in the request.
     expect(await storedHash(user.id)).toBe(original);
