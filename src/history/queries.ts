@@ -1,7 +1,8 @@
-import { and, count, desc, eq, gte, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gte, lt } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { loginHistory } from '../db/schema';
+import { type DailyTallies, loginHistory, loginHistoryDaily } from '../db/schema';
 import { locationOf } from '../lib/client-info';
+import { DAY_MS, dayOf, StatisticsTotals } from './daily-rollup';
 
 type HistoryOptions = { limit: number; successOnly: boolean };
 
@@ -34,45 +35,67 @@ export async function loginHistoryOf(db: Database, userId: string, options: Hist
 }
 
 /**
- * The seed's statistics, computed by SQLite in one batch over the covering index
- * (user_id, created_at, success, device, browser_name, country): no row is loaded into the worker.
+ * The statistics' queries, one batch whose cost depends on the days asked, not on the rows: the
+ * roll-ups of every whole UTC day in the period (one row per day, primary key), plus the raw rows
+ * of the period's first, partial day (at most a day of one user's attempts, grouped by SQLite).
  */
 export function statisticsQueries(db: Database, userId: string, since: Date) {
-  const inPeriod = and(eq(loginHistory.userId, userId), gte(loginHistory.createdAt, since));
-  const grouped = (
-    column: typeof loginHistory.device | typeof loginHistory.browserName | typeof loginHistory.country,
-  ) =>
-    db
-      .select({ key: sql<string>`coalesce(${column}, 'Unknown')`, n: count() })
-      .from(loginHistory)
-      .where(inPeriod)
-      .groupBy(sql`1`)
-      .orderBy(desc(count()));
+  const firstWholeDay = dayOf(since) + 1;
+  const partialDay = and(
+    eq(loginHistory.userId, userId),
+    gte(loginHistory.createdAt, since),
+    lt(loginHistory.createdAt, new Date(firstWholeDay * DAY_MS)),
+  );
   return [
     db
-      .select({ total: count(), successful: sql<number>`coalesce(sum(${loginHistory.success}), 0)` })
+      .select({
+        attempts: loginHistoryDaily.attempts,
+        successes: loginHistoryDaily.successes,
+        tallies: loginHistoryDaily.tallies,
+      })
+      .from(loginHistoryDaily)
+      .where(and(eq(loginHistoryDaily.userId, userId), gte(loginHistoryDaily.day, firstWholeDay))),
+    db
+      .select({
+        success: loginHistory.success,
+        device: loginHistory.device,
+        browserName: loginHistory.browserName,
+        country: loginHistory.country,
+        n: count(),
+      })
       .from(loginHistory)
-      .where(inPeriod),
-    grouped(loginHistory.device),
-    grouped(loginHistory.browserName),
-    grouped(loginHistory.country),
+      .where(partialDay)
+      .groupBy(loginHistory.success, loginHistory.device, loginHistory.browserName, loginHistory.country),
   ] as const;
 }
 
-export async function loginStatisticsOf(db: Database, userId: string, days: number, now = Date.now()) {
-  const since = new Date(now - days * 24 * 3600 * 1000);
-  const [totals, devices, browsers, countries] = await db.batch(statisticsQueries(db, userId, since));
-  const total = totals[0]?.total ?? 0;
-  const successful = Number(totals[0]?.successful ?? 0);
-  const tally = (rows: Array<{ key: string; n: number }>) => Object.fromEntries(rows.map((row) => [row.key, row.n]));
+export type StatisticsRows = readonly [
+  Array<{ attempts: number; successes: number; tallies: DailyTallies }>,
+  Array<{ success: boolean; device: string; browserName: string | null; country: string | null; n: number }>,
+];
+
+/** The seed's statistics body from the rows of `statisticsQueries`. */
+export function statisticsFrom([rollups, partialDay]: StatisticsRows, days: number) {
+  const totals = new StatisticsTotals();
+  for (const row of rollups) totals.addRollup(row);
+  for (const row of partialDay) totals.addAttempts(row, row.n);
+  const { attempts, successes } = totals;
   return {
-    total_attempts: total,
-    successful_logins: successful,
-    failed_logins: total - successful,
-    success_rate: total === 0 ? 0 : Math.round((successful / total) * 10_000) / 100,
-    devices: tally(devices),
-    browsers: tally(browsers),
-    countries: tally(countries),
+    total_attempts: attempts,
+    successful_logins: successes,
+    failed_logins: attempts - successes,
+    success_rate: attempts === 0 ? 0 : Math.round((successes / attempts) * 10_000) / 100,
+    devices: totals.ranked('d'),
+    browsers: totals.ranked('b'),
+    countries: totals.ranked('c'),
     period_days: days,
   };
+}
+
+export function statisticsSince(days: number, now = Date.now()): Date {
+  return new Date(now - days * DAY_MS);
+}
+
+export async function loginStatisticsOf(db: Database, userId: string, days: number, now = Date.now()) {
+  return statisticsFrom(await db.batch(statisticsQueries(db, userId, statisticsSince(days, now))), days);
 }

@@ -11,14 +11,16 @@ export interface PurgeReport {
   sessions: number;
   oneTimeTokens: number;
   loginHistory: number;
+  loginHistoryDaily: number;
   auditLog: number;
 }
 
 async function deleteInSlices(db: D1Database, table: string, condition: string, ...params: unknown[]): Promise<number> {
+  // rowid: every table has one, including those whose key is not a single `id` column.
   let total = 0;
   for (let slice = 0; slice < MAX_SLICES; slice++) {
     const result = await db
-      .prepare(`DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${condition} LIMIT ${SLICE})`)
+      .prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${condition} LIMIT ${SLICE})`)
       .bind(...params)
       .run();
     total += result.meta.changes;
@@ -29,7 +31,7 @@ async function deleteInSlices(db: D1Database, table: string, condition: string, 
 
 /**
  * The nightly clean-up: expired sessions (and revoked ones after a week), expired single-use
- * tokens, and history and audit rows past their retention. Live data is never touched.
+ * tokens, and history (rows and daily roll-ups) and audit rows past their retention. Live data is never touched.
  */
 export async function purgeExpired(db: D1Database, config: Config, now = Date.now()): Promise<PurgeReport> {
   return {
@@ -42,6 +44,13 @@ export async function purgeExpired(db: D1Database, config: Config, now = Date.no
     ),
     oneTimeTokens: await deleteInSlices(db, 'one_time_tokens', 'expires_at <= ?', now),
     loginHistory: await deleteInSlices(db, 'login_history', 'created_at < ?', now - config.retention.historyDays * DAY),
+    // Roll-ups of days wholly past the retention (the day the cut falls in stays, like its last rows).
+    loginHistoryDaily: await deleteInSlices(
+      db,
+      'login_history_daily',
+      'day < ?',
+      Math.floor((now - config.retention.historyDays * DAY) / DAY),
+    ),
     auditLog: await deleteInSlices(db, 'audit_log', 'created_at < ?', now - config.retention.auditDays * DAY),
   };
 }

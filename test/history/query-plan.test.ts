@@ -19,19 +19,21 @@ describe('query plans', () => {
     'login-history (success_only=%s) walks the (user_id, created_at) index, no sort',
     async (successOnly) => {
       const detail = await plan(historyQuery(db, userId, { limit: 50, successOnly }));
-      expect(detail).toMatch(/SEARCH login_history USING INDEX login_history_user_(time|stats)_idx \(user_id=\?/);
+      expect(detail).toMatch(/SEARCH login_history USING INDEX login_history_user_time_idx \(user_id=\?/);
       expect(detail).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
       expect(detail).not.toMatch(/SCAN login_history/);
     },
   );
 
-  it('login-statistics reads only the covering index', async () => {
-    for (const query of statisticsQueries(db, userId, new Date())) {
-      const detail = await plan(query);
-      expect(detail).toMatch(
-        /SEARCH login_history USING COVERING INDEX login_history_user_stats_idx \(user_id=\? AND created_at>\?\)/,
-      );
-      expect(detail).not.toMatch(/SCAN login_history/);
-    }
+  it('login-statistics reads the roll-ups by key and the partial first day through the history index', async () => {
+    const [rollups, partialDay] = statisticsQueries(db, userId, new Date());
+    expect(await plan(rollups)).toMatch(
+      /SEARCH login_history_daily USING INDEX sqlite_autoindex_login_history_daily_1 \(user_id=\? AND day>\?\)/,
+    );
+    const partial = await plan(partialDay);
+    expect(partial).toMatch(
+      /SEARCH login_history USING INDEX login_history_user_time_idx \(user_id=\? AND created_at>\? AND created_at<\?\)/,
+    );
+    expect(partial).not.toMatch(/SCAN login_history/);
   });
 });
