@@ -26,5 +26,7 @@ export interface AppEnv {
     /** The problem answered, if any, for the log line: its code and the internal reason. */
     problem: { code: string; reason: string | undefined } | undefined;
     scope: Scope;
+    /** The request's rate-limit hit when its route overlaps it with its own work (`rateLimit`). */
+    admission: Promise<unknown> | undefined;
   };
 }

@@ -4,7 +4,7 @@ import { sendEmail } from '../email/mailer';
 import { emailTime } from '../email/templates';
 import { failure } from '../failures';
 import type { AttemptOutcome } from '../guard/counter-object';
-import { underLockout } from '../guard/guard';
+import { type LockoutOptions, underLockout } from '../guard/guard';
 import type { Scope } from '../scope';
 import { hasherFor } from './password-hasher';
 
@@ -24,10 +24,14 @@ export async function checkUnderLockout<T extends { ok: boolean }>(
   scope: Scope,
   email: string,
   check: () => Promise<T>,
-  options: { ownerOf: (result: T) => User | undefined; outcomeOf?: (result: T) => AttemptOutcome },
+  options: { ownerOf: (result: T) => User | undefined } & Omit<LockoutOptions<T>, 'onSettled'>,
 ): Promise<T> {
-  const { result, lockedUntil } = await underLockout(scope, email, check, options.outcomeOf);
-  if (lockedUntil) onAccountLocked(scope, options.ownerOf(result), email, lockedUntil);
+  const { result } = await underLockout(scope, email, check, {
+    ...options,
+    onSettled: (settled, lockedUntil) => {
+      if (lockedUntil) onAccountLocked(scope, options.ownerOf(settled), email, lockedUntil);
+    },
+  });
   return result;
 }
 
