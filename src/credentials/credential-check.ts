@@ -3,7 +3,6 @@ import type { User } from '../db/schema';
 import { sendEmail } from '../email/mailer';
 import { emailTime } from '../email/templates';
 import { failure } from '../failures';
-import type { AttemptOutcome } from '../guard/counter-object';
 import { type LockoutOptions, underLockout } from '../guard/guard';
 import type { Scope } from '../scope';
 import { hasherFor } from './password-hasher';
