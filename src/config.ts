@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SCRYPT_IMPLEMENTATIONS } from './credentials/scrypt';
 import { ROLES, type Role } from './db/schema';
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -82,6 +83,8 @@ export const configSchema = z.object({
   SCRYPT_LOG_N: z.coerce.number().int().min(1).max(20).default(14),
   SCRYPT_R: z.coerce.number().int().min(1).max(32).default(8),
   SCRYPT_P: z.coerce.number().int().min(1).max(16).default(5),
+  /** Which scrypt derives the keys: @noble/hashes (as designed) or node:crypto (faster); same strings. */
+  PASSWORD_HASHER: z.enum(SCRYPT_IMPLEMENTATIONS).default('noble'),
   LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
   LOCKOUT_DURATION: seconds(30 * 60),
   RATE_LIMIT_LOGIN_IP: rateLimit('60/60'),
@@ -167,6 +170,7 @@ function toConfig(raw: z.infer<typeof configSchema>) {
     emailVerificationTtl: raw.EMAIL_VERIFICATION_TTL,
     passwordResetTtl: raw.PASSWORD_RESET_TTL,
     scrypt: { logN: raw.SCRYPT_LOG_N, r: raw.SCRYPT_R, p: raw.SCRYPT_P },
+    passwordHasher: raw.PASSWORD_HASHER,
     lockout: { threshold: raw.LOCKOUT_THRESHOLD, lockSeconds: raw.LOCKOUT_DURATION },
     rateLimits: {
       loginPerIp: raw.RATE_LIMIT_LOGIN_IP,

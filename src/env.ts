@@ -1,4 +1,5 @@
 import type { Config, ConfigVariables } from './config';
+import type PasswordHashing from './credentials/hashing-worker';
 import type { GuardCounter } from './guard/counter-object';
 import type { ClientInfo } from './lib/client-info';
 import type { AuthContext } from './middleware/require-auth';
@@ -10,6 +11,8 @@ export interface Bindings {
   /** Cloudflare Email Service binding, used when EMAIL_TRANSPORT=cloudflare. */
   EMAIL?: SendEmail;
   GUARD: DurableObjectNamespace<GuardCounter>;
+  /** The password-hashing Worker (hasher.wrangler.toml); without it, passwords are hashed in this isolate. */
+  HASHER?: Service<PasswordHashing>;
 }
 
 /** Bindings plus the variables and secrets the configuration parser reads (all strings). */

@@ -39,7 +39,7 @@ export async function checkUnderLockout<T extends { ok: boolean }>(
  * (the seed's SPA answers every 401 by refreshing and retrying), and counts towards the lockout.
  */
 export async function assertCurrentPassword(scope: Scope, user: User, password: string): Promise<void> {
-  const hasher = hasherFor(scope.config);
+  const hasher = hasherFor(scope);
   const result = await checkUnderLockout(
     scope,
     user.email,

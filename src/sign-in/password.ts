@@ -22,7 +22,7 @@ export type CredentialCheck =
  */
 async function upgradeHashLater(scope: Scope, user: User, password: string, checkedHash: string): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 0));
-  const rehashed = await hasherFor(scope.config).hash(password);
+  const rehashed = await hasherFor(scope).hash(password);
   await scope.db
     .update(users)
     .set({ passwordHash: rehashed })
@@ -40,7 +40,7 @@ export async function checkCredentials(
   password: string,
   account: Promise<User | undefined> = findUserByEmail(scope.db, email),
 ): Promise<CredentialCheck> {
-  const hasher = hasherFor(scope.config);
+  const hasher = hasherFor(scope);
   const user = await account;
   if (!user?.passwordHash) {
     await hasher.burn(password);
