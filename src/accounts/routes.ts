@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { requireAuth } from '../middleware/require-auth';
+import { readsFromReplica, requireAuth } from '../middleware/require-auth';
 import { errors, json } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
 import { PublicUser } from './schemas';
@@ -12,7 +12,8 @@ const me = createRoute({
   tags: ['Account'],
   summary: 'The signed-in user',
   security: [{ bearerAuth: [] }],
-  middleware: [requireAuth()] as const,
+  // A replica may answer: see README, "Reads and D1 replicas".
+  middleware: [readsFromReplica(), requireAuth()] as const,
   responses: { 200: json(PublicUser, 'The user object'), ...errors(['auth']) },
 });
 

@@ -16,9 +16,9 @@ export function historyQuery(db: Database, userId: string, options: HistoryOptio
     .limit(options.limit);
 }
 
-export async function loginHistoryOf(db: Database, userId: string, options: HistoryOptions) {
-  const rows = await historyQuery(db, userId, options);
-  return rows.map((row) => ({
+/** One history row as the API shows it. */
+export function historyView(row: typeof loginHistory.$inferSelect) {
+  return {
     id: row.id,
     success: row.success,
     failure_reason: row.failureReason,
@@ -31,7 +31,7 @@ export async function loginHistoryOf(db: Database, userId: string, options: Hist
     os: row.os,
     suspicious: row.suspicious,
     login_at: row.createdAt.toISOString(),
-  }));
+  };
 }
 
 /**

@@ -138,11 +138,13 @@ describe('a database outage', () => {
   it('answers 503 service_unavailable and logs no query parameter', async () => {
     const { captureConsole } = await import('../helpers/mail');
     const logs = captureConsole();
-    const failing = {
+    const failing: Record<string, unknown> = {
       prepare: () => {
         throw new Error('D1_ERROR: Network connection lost.');
       },
       batch: () => Promise.reject(new Error('D1_ERROR: Network connection lost.')),
+      // A D1 session (Sessions API) of a failing database fails the same way.
+      withSession: () => failing,
     };
     const email = 'outage.victim@example.com';
     const response = await post('login', { email, password: 'Some-Password1!' }, { env: { DB: failing } });
