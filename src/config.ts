@@ -111,6 +111,8 @@ export const configSchema = z.object({
     .transform((value) => value === 'true'),
   EMAIL_FROM: z.string().min(3).default('Learning Platform <no-reply@localhost>'),
   HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
+  /** The statistics' daily roll-ups may outlive the raw rows (docs/capacity.md); unset: the same. */
+  HISTORY_DAILY_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(730),
   ADMIN_MFA_REQUIRED_ROLES: roleList('SUPER_ADMIN,ADMIN,SUPPORT,MODERATOR'),
   /** `id:secret` pairs, comma-separated: the services allowed to call introspect/. */
@@ -195,7 +197,11 @@ function toConfig(raw: z.infer<typeof configSchema>) {
       composition: raw.PASSWORD_COMPOSITION,
       rejectCommon: raw.PASSWORD_REJECT_COMMON,
     },
-    retention: { historyDays: raw.HISTORY_RETENTION_DAYS, auditDays: raw.AUDIT_RETENTION_DAYS },
+    retention: {
+      historyDays: raw.HISTORY_RETENTION_DAYS,
+      historyDailyDays: raw.HISTORY_DAILY_RETENTION_DAYS ?? raw.HISTORY_RETENTION_DAYS,
+      auditDays: raw.AUDIT_RETENTION_DAYS,
+    },
     adminMfaRequiredRoles: raw.ADMIN_MFA_REQUIRED_ROLES,
     introspectionClients: raw.INTROSPECTION_CREDENTIALS,
     version: raw.SERVICE_VERSION,

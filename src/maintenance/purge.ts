@@ -13,6 +13,8 @@ export interface PurgeReport {
   loginHistory: number;
   loginHistoryDaily: number;
   auditLog: number;
+  /** The database's size after the purge (D1's `size_after`), to watch it against D1's 10 GB. */
+  databaseBytes: number | null;
 }
 
 async function deleteInSlices(db: D1Database, table: string, condition: string, ...params: unknown[]): Promise<number> {
@@ -34,7 +36,8 @@ async function deleteInSlices(db: D1Database, table: string, condition: string, 
  * tokens, and history (rows and daily roll-ups) and audit rows past their retention. Live data is never touched.
  */
 export async function purgeExpired(db: D1Database, config: Config, now = Date.now()): Promise<PurgeReport> {
-  return {
+  const { historyDays, historyDailyDays, auditDays } = config.retention;
+  const report = {
     sessions: await deleteInSlices(
       db,
       'sessions',
@@ -43,14 +46,16 @@ export async function purgeExpired(db: D1Database, config: Config, now = Date.no
       now - REVOKED_SESSION_KEEP,
     ),
     oneTimeTokens: await deleteInSlices(db, 'one_time_tokens', 'expires_at <= ?', now),
-    loginHistory: await deleteInSlices(db, 'login_history', 'created_at < ?', now - config.retention.historyDays * DAY),
-    // Roll-ups of days wholly past the retention (the day the cut falls in stays, like its last rows).
+    loginHistory: await deleteInSlices(db, 'login_history', 'created_at < ?', now - historyDays * DAY),
+    // Roll-ups of days wholly past their retention (the day the cut falls in stays, like its last rows).
     loginHistoryDaily: await deleteInSlices(
       db,
       'login_history_daily',
       'day < ?',
-      Math.floor((now - config.retention.historyDays * DAY) / DAY),
+      Math.floor((now - historyDailyDays * DAY) / DAY),
     ),
-    auditLog: await deleteInSlices(db, 'audit_log', 'created_at < ?', now - config.retention.auditDays * DAY),
+    auditLog: await deleteInSlices(db, 'audit_log', 'created_at < ?', now - auditDays * DAY),
   };
+  const size = await db.prepare('SELECT 1').run();
+  return { ...report, databaseBytes: size.meta.size_after ?? null };
 }

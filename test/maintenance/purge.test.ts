@@ -97,6 +97,26 @@ describe('scheduled purge', () => {
     expect(JSON.parse(line!).loginHistoryDaily).toBe(4 - days.results.length);
   });
 
+  it('keeps the roll-ups for HISTORY_DAILY_RETENTION_DAYS when set, and reports the database size', async () => {
+    const logs = captureConsole();
+    const user = await registerVerified();
+    const today = Math.floor(Date.now() / DAY);
+    await sql('DELETE FROM login_history_daily').run();
+    for (const day of [today - 40, today - 200]) {
+      await sql(
+        `INSERT INTO login_history_daily (user_id, day, attempts, successes, tallies) VALUES (?, ?, 1, 1, '{"d":{},"b":{},"c":{}}')`,
+        user.id,
+        day,
+      ).run();
+    }
+    await runCron(Date.now(), { HISTORY_RETENTION_DAYS: '30', HISTORY_DAILY_RETENTION_DAYS: '100' });
+    const days = await sql('SELECT day FROM login_history_daily').all<{ day: number }>();
+    expect(days.results.map((row) => row.day)).toEqual([today - 40]);
+    const line = JSON.parse(logs.lines.find((entry) => entry.includes('"msg":"purge"'))!);
+    expect(line.databaseBytes).toBeGreaterThan(0);
+    logs.restore();
+  });
+
   it('follows HISTORY_RETENTION_DAYS', async () => {
     const user = await registerVerified();
     await sql(
