@@ -261,6 +261,11 @@ async function timeParts(url, request, env, ctx, unwrappedEnv) {
     logStringify: ['request log line: JSON.stringify only', fast, logLine],
     logLine: ['request log line: JSON.stringify + console.log', slow, () => console.log(logLine())],
     logObject: ['request log line: console.log(object), no JSON.stringify', slow, () => console.log(logged)],
+    logMinimal: [
+      'request log line, three fields only (request id, path, status): JSON.stringify + console.log',
+      slow,
+      () => console.log(JSON.stringify({ request_id: logged.request_id, path: logged.path, status: 200 })),
+    ],
     jwt: ['verifyAccessToken (jose, Ed25519)', slow, () => verifyAccessToken(config, token)],
     publicUser: ['toPublicUser + JSON.stringify', fast, () => JSON.stringify(toPublicUser(user))],
     select1: ['D1: SELECT 1, through the counting wrapper', slow, () => env.DB.prepare('SELECT 1').first()],

@@ -169,7 +169,7 @@ function staircaseTable(run) {
     ],
     ['+ requireAuth: token check, session + user (1 D1 query) (`/bench/auth`)', 'ours.auth'],
     ['+ nested routing and the user body: `GET me/`', 'ours.me'],
-    ['`GET me/` with console.log muted (no request log line)', 'ours.meQuiet'],
+    ['`GET me/` with console.log muted (no request log line, which is written after the answer)', 'ours.meQuiet'],
   ];
   let previous = Number.NaN;
   return table(
@@ -208,9 +208,9 @@ function budgetTable(parts, run) {
       `request-context middleware alone: ${fmt(m('context') - m('floor'))}; readClientInfo ${fmt(m('clientInfo'))} (ua-parser ${fmt(m('userAgent'))}), randomUUID ${fmt(m('uuid'))}, cached loadConfig ${fmt(m('config'))}`,
     ],
     [
-      'the request log line (one console.log; locally workerd hands it to wrangler dev)',
+      'the request log line (one console.log, written after the answer; locally workerd hands it to wrangler dev)',
       m('mw') - m('mwQuiet'),
-      `alone: ${fmt(m('logLine'))} per line (${fmt(m('logStringify'))} of it JSON.stringify)`,
+      `alone: ${fmt(m('logLine'))} per line (${fmt(m('logStringify'))} of it JSON.stringify); console.log(object) ${fmt(m('logObject'))}; three fields ${fmt(m('logMinimal'))}`,
     ],
     ['requireAuth: token check', m('jwt'), 'jose jwtVerify, Ed25519'],
     [
