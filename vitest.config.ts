@@ -14,6 +14,7 @@ function testSecrets() {
     JWT_PREVIOUS_PUBLIC_KEY: JSON.stringify({ ...previous, kid: 'test-previous' }),
     SECRET_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     BACKUP_CODE_PEPPER: randomBytes(32).toString('base64'),
+    REFRESH_TOKEN_SECRET: randomBytes(32).toString('base64'),
   };
 }
 
@@ -27,7 +28,7 @@ function wranglerConfigWithoutLocalVars(): string {
   const directory = path.join(import.meta.dirname, 'node_modules', '.cache', 'vitest-wrangler');
   const copy = path.join(directory, 'wrangler.toml');
   const toml = readFileSync(path.join(import.meta.dirname, 'wrangler.toml'), 'utf8').replace(
-    /^(main|migrations_dir)\s*=\s*"([^"]+)"/gm,
+    /^(main|migrations_dir|directory)\s*=\s*"([^"]+)"/gm,
     (_, key: string, value: string) => `${key} = ${JSON.stringify(path.resolve(import.meta.dirname, value))}`,
   );
   mkdirSync(directory, { recursive: true });

@@ -22,7 +22,7 @@ import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { PasswordHasher } from '../src/credentials/password-hasher';
 import { openDatabase } from '../src/db/client';
-import { findLiveSession } from '../src/db/live-session';
+import { findLiveSession, livenessAt } from '../src/db/live-session';
 import { parseUserAgent, readClientInfo } from '../src/lib/client-info';
 import { accessLog } from '../src/middleware/access-log';
 import { clientInfo } from '../src/middleware/client-info';
@@ -235,7 +235,9 @@ async function timeParts(url, request, env, ctx, unwrappedEnv) {
       code: undefined,
     });
   // The session lookup's own SQL and parameters, as drizzle sends them, for the bare-binding twin.
-  const lookup = await capturedQuery((capturing) => findLiveSession(capturing, session.id, user.id));
+  const lookup = await capturedQuery((capturing) =>
+    findLiveSession(capturing, session.id, user.id, livenessAt(config)),
+  );
   const twin = () =>
     env.DB.prepare(lookup.sql)
       .bind(...lookup.params)
@@ -271,11 +273,15 @@ async function timeParts(url, request, env, ctx, unwrappedEnv) {
     select1: ['D1: SELECT 1, through the counting wrapper', slow, () => env.DB.prepare('SELECT 1').first()],
     select1Bare: ['D1: SELECT 1, bare binding', slow, () => unwrappedEnv.DB.prepare('SELECT 1').first()],
     lookupSql: ['D1: session + user join, the same SQL without drizzle', slow, twin],
-    lookup: ['D1: findLiveSession (drizzle)', slow, () => findLiveSession(scope.db, session.id, user.id)],
+    lookup: [
+      'D1: findLiveSession (drizzle)',
+      slow,
+      () => findLiveSession(scope.db, session.id, user.id, livenessAt(config)),
+    ],
     lookupCpu: [
       'findLiveSession, drizzle’s CPU only (stand-in binding answers the same row, no I/O)',
       fast,
-      () => findLiveSession(offline, session.id, user.id),
+      () => findLiveSession(offline, session.id, user.id, livenessAt(config)),
     ],
     floor: ['app: /bench/floor (bare Hono)', slow, inApp(floor, '/bench/floor')],
     context: [

@@ -17,7 +17,7 @@ import { scrypt as nobleScrypt, scryptAsync as nobleScryptAsync } from '@noble/h
 import { findUserByEmail } from '../src/accounts/users';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/client';
-import { findLiveSession } from '../src/db/live-session';
+import { findLiveSession, livenessAt } from '../src/db/live-session';
 import { consumeRateLimit, reserveCredentialCheck, settleCredentialCheck, underLockout } from '../src/guard/guard';
 import { readClientInfo } from '../src/lib/client-info';
 import { openSession } from '../src/sessions/store';
@@ -182,14 +182,16 @@ const routes = {
       return check.claims;
     };
     const lookup = async () => {
-      if (!(await findLiveSession(scope.db, session.id, user.id))) throw new Error('session not live');
+      if (!(await findLiveSession(scope.db, session.id, user.id, livenessAt(scope.config))))
+        throw new Error('session not live');
     };
     return {
       jwt: await series(samples, batch, verify),
       session: await series(samples, batch, lookup),
       total: await series(samples, batch, async () => {
         const claims = await verify();
-        if (!(await findLiveSession(scope.db, claims.sid, claims.sub))) throw new Error('session not live');
+        if (!(await findLiveSession(scope.db, claims.sid, claims.sub, livenessAt(scope.config))))
+          throw new Error('session not live');
       }),
     };
   },

@@ -10,6 +10,7 @@ const generators = {
   },
   SECRET_ENCRYPTION_KEY: () => randomBytes(32).toString('base64'),
   BACKUP_CODE_PEPPER: () => randomBytes(32).toString('base64'),
+  REFRESH_TOKEN_SECRET: () => randomBytes(32).toString('base64'),
   INTROSPECTION_CREDENTIALS: () => `local-service:${randomBytes(24).toString('base64url')}`,
 };
 

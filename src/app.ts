@@ -3,11 +3,15 @@ import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { accountRoutes } from './accounts/routes';
 import { adminRoutes } from './admin/routes';
+import { consoleHeaders, consoleRoutes } from './console/routes';
 import type { AppEnv } from './env';
 import { ApiError } from './errors';
 import { healthRoutes } from './health/routes';
 import { historyRoutes } from './history/routes';
 import { introspectionRoutes } from './introspection/routes';
+import { jwksRoutes } from './jwks/routes';
+import { ltiApiRoutes } from './lti/api-routes';
+import { ltiHeaders, ltiRoutes } from './lti/routes';
 import { mfaRoutes } from './mfa/routes';
 import { accessLog } from './middleware/access-log';
 import { clientInfo } from './middleware/client-info';
@@ -20,13 +24,17 @@ import { validationHook } from './middleware/validation';
 import { oauthRoutes } from './oauth/routes';
 import { registerSecuritySchemes } from './openapi/document';
 import { openApiRoutes } from './openapi/routes';
+import { passkeyRoutes } from './passkeys/routes';
 import { passwordRoutes } from './passwords/routes';
 import { registrationRoutes } from './registration/routes';
+import { refreshCookies } from './sessions/cookie';
 import { sessionRoutes } from './sessions/routes';
 import { signInRoutes } from './sign-in/routes';
-import { jwksRoutes } from './tokens/routes';
 
-/** The JSON API's headers: nothing it answers is a page, so nothing may load or frame it. */
+/**
+ * The API's headers, on every answer (404s outside /api included): nothing it answers is a page, so
+ * nothing may load or frame it. Browser pages set their own policy on top.
+ */
 const apiHeaders = secureHeaders({
   contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
   strictTransportSecurity: 'max-age=63072000; includeSubDomains',
@@ -39,11 +47,17 @@ export function createApp() {
 
   // Every request: an id, one log line, no caching by default, the configuration, the caller.
   // Security headers come first so that even a 503 for a bad configuration carries them.
-  app.use('/api/*', apiHeaders);
-  app.use('/.well-known/*', apiHeaders);
+  // LTI 1.3 (issue 18): the browser pages under /lti/ replace the API's headers with their own
+  // (CSP with the registered platforms as frame ancestors), so they wrap them; see src/lti/http.ts.
+  app.use('/lti/*', ltiHeaders());
+  // The account console's pages (issue 20): a strict same-origin CSP of their own, wrapping the
+  // API's headers in the same way; see src/console/routes.tsx.
+  app.use('/account/*', consoleHeaders);
+  app.use(apiHeaders);
   app.use(requestId(), accessLog(), noStore(), configuration(), clientInfo());
 
   // The JSON API group: an origin allowlist for browsers, and bounded JSON bodies.
+  app.use('/api/*', refreshCookies()); // issue 15: the refresh cookie, and credentials for listed origins
   app.use(
     '/api/*',
     cors({
@@ -68,12 +82,16 @@ export function createApp() {
   app.route(api, passwordRoutes);
   app.route(api, historyRoutes);
   app.route(api, oauthRoutes);
+  app.route(api, passkeyRoutes);
   app.route(api, adminRoutes);
   app.route(api, introspectionRoutes);
+  app.route(api, ltiApiRoutes);
+  app.route('/lti', ltiRoutes);
   app.route(
     api,
     openApiRoutes(() => app),
   );
+  app.route('/account', consoleRoutes);
 
   app.notFound((c) => errorResponse(new ApiError('not_found', { detail: 'No such endpoint' }), c));
   app.onError(errorResponse);

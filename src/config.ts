@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SCRYPT_IMPLEMENTATIONS } from './credentials/scrypt';
 import { ROLES, type Role } from './db/schema';
+import { deriveWebAuthnSettings, type WebAuthnSettings } from './passkeys/settings';
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const list = (fallback = '') =>
@@ -49,6 +50,17 @@ const jsonJwk = z.string().transform((value, ctx) => {
   }
 });
 
+/** `true` or `false`, as wrangler passes every variable (a string). */
+const flagVariable = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false'])
+    .default(fallback)
+    .transform((value) => value === 'true');
+/** ≥ 32 random bytes, base64: an HMAC key. */
+const hmacKey = z
+  .string()
+  .refine((value) => base64Length(value) >= 32, { message: 'must be at least 32 random bytes, base64-encoded' });
+
 function base64Length(value: string): number {
   try {
     return atob(value.trim()).length;
@@ -72,6 +84,31 @@ export const configSchema = z.object({
   BACKUP_CODE_PEPPER: z
     .string()
     .refine((value) => base64Length(value) >= 32, { message: 'must be at least 32 random bytes, base64-encoded' }),
+  // --- Sessions and refresh tokens (issue 15) ---
+  /** The HMAC key that derives each refresh token from its parent and authenticates it. */
+  REFRESH_TOKEN_SECRET: hmacKey,
+  /** The previous key, during a rotation: sessions opened under it keep refreshing until they end. */
+  REFRESH_TOKEN_PREVIOUS_SECRET: hmacKey.optional(),
+  REFRESH_REUSE_GRACE: z.coerce.number().int().min(0).max(300).default(30),
+  SESSION_IDLE_TTL: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(7 * 24 * 3600)
+    .refine((value) => value === 0 || value >= 300, { message: 'must be 0 (off) or at least 300 seconds' }),
+  REFRESH_COOKIE: flagVariable('false'),
+  /** Unset: a host-only `__Host-` cookie; set: a `__Secure-` cookie for this domain and its subdomains. */
+  REFRESH_COOKIE_DOMAIN: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(
+      /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+      'must be a domain name like example.com',
+    )
+    .optional(),
+  REFRESH_COOKIE_SAME_SITE: z.enum(['Strict', 'Lax', 'None']).default('Strict'),
+  // --- end sessions and refresh tokens ---
   MFA_ISSUER: z.string().min(1).default('Learning Platform'),
   JWT_ISSUER: z.string().min(1).default('auth-service'),
   JWT_AUDIENCE: z.string().min(1).default('learning-platform'),
@@ -144,7 +181,36 @@ export const configSchema = z.object({
   GITHUB_API_URL: z.url().default('https://api.github.com'),
   OAUTH_REDIRECT_URIS: csv,
   OAUTH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8000),
+  // Passkeys (WebAuthn): every default comes from APP_URL, MFA_ISSUER and CORS_ORIGINS (passkeys/settings.ts).
+  WEBAUTHN_RP_ID: z.string().optional(),
+  WEBAUTHN_RP_NAME: z.string().optional(),
+  WEBAUTHN_ORIGINS: z.string().optional(),
+  // LTI 1.3 tool (issue 18): where launches may land (empty: APP_URL's origin), and their rate.
+  LTI_TARGET_ORIGINS: list().transform((origins, ctx) => {
+    const malformed = origins.filter((origin) => !isOrigin(origin));
+    if (malformed.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `not origins (scheme://host[:port]): ${malformed.join(', ')}` });
+      return z.NEVER;
+    }
+    return origins;
+  }),
+  RATE_LIMIT_LTI_IP: rateLimit('600/60'),
+  // --- account self-service (issue 17) ---
+  /** Seconds between a deletion request and the erasure; the emailed link cancels it meanwhile. */
+  ACCOUNT_DELETION_GRACE: seconds(7 * 24 * 3600),
+  RATE_LIMIT_EXPORT_ACCOUNT: rateLimit('5/3600'),
+  RATE_LIMIT_EMAIL_CHANGE_ACCOUNT: rateLimit('5/3600'),
+  // --- end account self-service ---
 });
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value.replace(/\/+$/, '');
+  } catch {
+    return false;
+  }
+}
 
 export type Config = ReturnType<typeof toConfig>;
 
@@ -169,6 +235,22 @@ function toConfig(raw: z.infer<typeof configSchema>) {
     },
     sessionTtl: raw.SESSION_TTL,
     rememberMeTtl: raw.REMEMBER_ME_TTL,
+    // --- Sessions and refresh tokens (issue 15) ---
+    /** 0: sessions end only at their absolute limit. */
+    sessionIdleTtl: raw.SESSION_IDLE_TTL,
+    refreshTokens: {
+      /** The current key first: it signs every new session's tokens. */
+      keys: [raw.REFRESH_TOKEN_SECRET, raw.REFRESH_TOKEN_PREVIOUS_SECRET]
+        .filter((key): key is string => Boolean(key))
+        .map((key) => Uint8Array.from(atob(key.trim()), (char) => char.charCodeAt(0))),
+      reuseGraceSeconds: raw.REFRESH_REUSE_GRACE,
+    },
+    refreshCookie: {
+      enabled: raw.REFRESH_COOKIE,
+      domain: raw.REFRESH_COOKIE_DOMAIN,
+      sameSite: raw.REFRESH_COOKIE_SAME_SITE,
+    },
+    // --- end sessions and refresh tokens ---
     emailVerificationTtl: raw.EMAIL_VERIFICATION_TTL,
     passwordResetTtl: raw.PASSWORD_RESET_TTL,
     scrypt: { logN: raw.SCRYPT_LOG_N, r: raw.SCRYPT_R, p: raw.SCRYPT_P },
@@ -185,7 +267,11 @@ function toConfig(raw: z.infer<typeof configSchema>) {
       refreshPerIp: raw.RATE_LIMIT_REFRESH_IP,
       reauthPerAccount: raw.RATE_LIMIT_REAUTH_ACCOUNT,
       unknownEmailRecordsPerIp: raw.RATE_LIMIT_UNKNOWN_EMAIL_RECORDS_IP,
+      ltiPerIp: raw.RATE_LIMIT_LTI_IP,
+      exportPerAccount: raw.RATE_LIMIT_EXPORT_ACCOUNT,
+      emailChangePerAccount: raw.RATE_LIMIT_EMAIL_CHANGE_ACCOUNT,
     },
+    accountDeletionGrace: raw.ACCOUNT_DELETION_GRACE,
     maxSessionsPerUser: raw.MAX_SESSIONS_PER_USER,
     email: {
       transport: raw.EMAIL_TRANSPORT,
@@ -205,6 +291,12 @@ function toConfig(raw: z.infer<typeof configSchema>) {
     adminMfaRequiredRoles: raw.ADMIN_MFA_REQUIRED_ROLES,
     introspectionClients: raw.INTROSPECTION_CREDENTIALS,
     version: raw.SERVICE_VERSION,
+    lti: {
+      targetOrigins:
+        raw.LTI_TARGET_ORIGINS.length > 0
+          ? raw.LTI_TARGET_ORIGINS.map((origin) => new URL(origin).origin)
+          : [new URL(raw.APP_URL).origin],
+    },
     oauth: {
       redirectUris: raw.OAUTH_REDIRECT_URIS,
       timeoutMs: raw.OAUTH_TIMEOUT_MS,
@@ -227,7 +319,15 @@ function toConfig(raw: z.infer<typeof configSchema>) {
             }
           : null,
     },
+    webauthn: webAuthnSettingsOf(raw),
   };
+}
+
+/** Checked by crossFieldProblems before toConfig runs, so a failure here is a bug, not a setting. */
+function webAuthnSettingsOf(raw: RawConfig): WebAuthnSettings {
+  const result = deriveWebAuthnSettings(raw);
+  if (!result.ok) throw new ConfigError(`Invalid configuration: ${result.issues.join('; ')}`);
+  return result.settings;
 }
 
 type RawConfig = z.infer<typeof configSchema>;
@@ -254,9 +354,14 @@ function crossFieldProblems(raw: RawConfig): string[] {
     // would be credentials anyone with log access could use (and `memory` delivers nothing).
     problems.push(`EMAIL_TRANSPORT: ${raw.EMAIL_TRANSPORT} is for local development (APP_URL on localhost) only`);
   }
+  if (raw.REFRESH_TOKEN_PREVIOUS_SECRET?.trim() === raw.REFRESH_TOKEN_SECRET.trim()) {
+    problems.push('REFRESH_TOKEN_PREVIOUS_SECRET: must differ from REFRESH_TOKEN_SECRET');
+  }
   if (raw.EMAIL_TRANSPORT === 'resend' && !raw.RESEND_API_KEY) {
     problems.push('RESEND_API_KEY: required when EMAIL_TRANSPORT=resend');
   }
+  const webauthn = deriveWebAuthnSettings(raw);
+  if (!webauthn.ok) problems.push(...webauthn.issues);
   return problems;
 }
 

@@ -46,6 +46,20 @@ describe('configuration refused at start-up, with a clear reason', () => {
     await refused({ JWT_PREVIOUS_PUBLIC_KEY: JSON.stringify(sameKid) }, /different from JWT_PRIVATE_KEY/);
   });
 
+  it('WebAuthn settings no browser could use', async () => {
+    await refused({ WEBAUTHN_RP_ID: 'https://localhost:3000' }, /WEBAUTHN_RP_ID must be a domain name/);
+    await refused(
+      { WEBAUTHN_ORIGINS: 'localhost:3000' },
+      /WEBAUTHN_ORIGINS: \W+localhost:3000\W+ is not an http\(s\) origin/,
+    );
+    await refused(
+      { WEBAUTHN_RP_ID: 'learn.example.com' },
+      /no WebAuthn origin is on \W+learn\.example\.com\W+ or one of its subdomains/,
+    );
+    const fine = { WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://learn.example.com' };
+    expect((await get('health', { env: fine })).status).toBe(200);
+  });
+
   it('unknown roles in ADMIN_MFA_REQUIRED_ROLES', async () => {
     await refused({ ADMIN_MFA_REQUIRED_ROLES: 'ADMIN,KING' }, /unknown role\(s\) KING/);
   });

@@ -1,12 +1,14 @@
 import { desc, eq } from 'drizzle-orm';
+import { scheduleDeletion } from '../accounts/deletion';
 import { findUserById, toPublicUser } from '../accounts/users';
 import { audit } from '../audit/log';
 import { mayActOn, type Permission, type TargetDecision } from '../authz/permissions';
-import { loginHistory, oauthAccounts, type Role, type User, users } from '../db/schema';
+import { loginHistory, oauthAccounts, passkeys, type Role, type User, users } from '../db/schema';
 import { ApiError } from '../errors';
 import { clearLockout, lockoutStatus } from '../guard/guard';
 import { locationOf } from '../lib/client-info';
 import { removeMfa } from '../mfa/setup';
+import { removalRefused, removeUserPasskey } from '../passkeys/management';
 import { sendVerificationEmail } from '../registration/registration';
 import type { Scope } from '../scope';
 import { bumpSecurityStamp, listLiveSessions, revokeUserSessions, toSessionView } from '../sessions/store';
@@ -32,7 +34,7 @@ function authorise(actor: User, permission: Permission, target: User, newRole?: 
 
 export async function userDetails(scope: Scope, actor: User, target: User) {
   authorise(actor, 'users.read', target);
-  const [sessions, providers, lastLogins, lock] = await Promise.all([
+  const [sessions, providers, lastLogins, lock, keys] = await Promise.all([
     listLiveSessions(scope, target.id),
     scope.db
       .select({ provider: oauthAccounts.provider, linkedAt: oauthAccounts.createdAt })
@@ -45,6 +47,7 @@ export async function userDetails(scope: Scope, actor: User, target: User) {
       .orderBy(desc(loginHistory.createdAt))
       .limit(10),
     lockoutStatus(scope, target.email),
+    scope.db.select().from(passkeys).where(eq(passkeys.userId, target.id)).orderBy(passkeys.createdAt),
   ]);
   return {
     user: toPublicUser(target),
@@ -55,11 +58,21 @@ export async function userDetails(scope: Scope, actor: User, target: User) {
     },
     mfa_enabled: target.mfaEnabled,
     linked_providers: providers.map((p) => ({ provider: p.provider, linked_at: p.linkedAt.toISOString() })),
+    passkeys: keys.map((key) => ({
+      id: key.id,
+      name: key.name,
+      created_at: key.createdAt.toISOString(),
+      last_used_at: key.lastUsedAt?.toISOString() ?? null,
+      backed_up: key.backedUp,
+      device_type: key.deviceType,
+      aaguid: key.aaguid,
+    })),
     sessions: sessions.map((session) => toSessionView(session, '')),
     last_logins: lastLogins.map((row) => ({
       success: row.success,
       failure_reason: row.failureReason,
       method: row.method,
+      method_detail: row.methodDetail,
       ip_address: row.ipAddress,
       location: locationOf(row.city, row.country),
       device: row.device,
@@ -133,4 +146,17 @@ export async function resetMfa(scope: Scope, actor: User, target: User): Promise
   }
   await removeMfa(scope, target, actor.id);
   audit(scope, 'admin.mfa_reset', { userId: target.id, actorId: actor.id });
+}
+
+/** Removes a lost or stolen passkey; like its owner, staff may not remove the last way to sign in. */
+export async function deletePasskey(scope: Scope, actor: User, target: User, passkeyId: string): Promise<void> {
+  authorise(actor, 'users.delete_passkey', target);
+  const removal = await removeUserPasskey(scope, target.id, passkeyId, actor.id);
+  if (!removal.removed) throw removalRefused(removal.reason);
+}
+
+/** The owner's own deletion (accounts/deletion.ts), started by staff: same grace, same cancel link. */
+export async function startDeletion(scope: Scope, actor: User, target: User, reason?: string): Promise<Date> {
+  authorise(actor, 'users.delete', target);
+  return scheduleDeletion(scope, target, { kind: 'staff', actor, reason });
 }

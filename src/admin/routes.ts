@@ -1,5 +1,6 @@
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { DeletionScheduled } from '../accounts/schemas';
 import { toPublicUser } from '../accounts/users';
 import type { Permission } from '../authz/permissions';
 import type { AppEnv } from '../env';
@@ -11,11 +12,13 @@ import { scopeOf } from '../scope';
 import { EmptyBody, SessionsRevoked } from '../sessions/schemas';
 import {
   changeRole,
+  deletePasskey,
   loadTarget,
   resendVerification,
   resetMfa,
   revokeSessions,
   setSuspended,
+  startDeletion,
   unlock,
   userDetails,
 } from './actions';
@@ -23,6 +26,7 @@ import { searchAudit } from './audit-query';
 import {
   AuditPage,
   AuditQuery,
+  DeletionReason,
   RoleChanged,
   RoleRequest,
   Suspended,
@@ -30,6 +34,7 @@ import {
   UserDetails,
   UserIdParam,
   UserPage,
+  UserPasskeyParams,
   UserSearchQuery,
 } from './schemas';
 import { searchUsers } from './users-query';
@@ -120,6 +125,36 @@ const revoke = adminRoute('users.revoke_sessions', {
   request: { params: UserIdParam, body: emptyBody },
   responses: { 200: json(SessionsRevoked, 'Revoked'), ...adminErrors(['body'], withTarget) },
 });
+const deletePasskeyRoute = adminRoute('users.delete_passkey', {
+  method: 'delete',
+  operationId: 'deleteUserPasskey',
+  path: '/admin/users/{id}/passkeys/{pid}',
+  summary: "Delete one of the user's passkeys (lost or stolen device)",
+  request: { params: UserPasskeyParams },
+  responses: {
+    200: json(MessageBody, 'Deleted'),
+    ...adminErrors([], {
+      400: problem('`last_sign_in_method` (the user has no other way to sign in), or invalid ids'),
+      404: problem('No such user, or no such passkey of this user'),
+    }),
+  },
+});
+const deleteUser = adminRoute('users.delete', {
+  method: 'post',
+  operationId: 'deleteUser',
+  path: '/admin/users/{id}/delete',
+  summary: "Start the user's account deletion (as if they asked: grace period, cancel link emailed)",
+  description:
+    'Every session of the user ends at once and sign-in answers `403 account_pending_deletion`; the user is emailed a link that cancels the deletion within ACCOUNT_DELETION_GRACE; then the nightly job erases the account.',
+  request: {
+    params: UserIdParam,
+    body: { content: { 'application/json': { schema: DeletionReason } }, required: false },
+  },
+  responses: {
+    202: json(DeletionScheduled, 'Scheduled'),
+    ...adminErrors(['body'], { ...withTarget, 409: problem('`deletion_pending`: already scheduled') }),
+  },
+});
 const audit = adminRoute('audit.read', {
   method: 'get',
   operationId: 'readAuditLog',
@@ -163,5 +198,20 @@ export const adminRoutes = routes()
   .openapi(resetMfaRoute, async (c) => {
     await resetMfa(scopeOf(c), c.get('auth').user, await targetOf(c));
     return c.json({ message: 'MFA reset' }, 200);
+  })
+  .openapi(deletePasskeyRoute, async (c) => {
+    await deletePasskey(scopeOf(c), c.get('auth').user, await targetOf(c), c.req.valid('param').pid);
+    return c.json({ message: 'Passkey deleted' }, 200);
+  })
+  .openapi(deleteUser, async (c) => {
+    const { reason } = c.req.valid('json');
+    const dueAt = await startDeletion(scopeOf(c), c.get('auth').user, await targetOf(c), reason);
+    return c.json(
+      {
+        message: 'The account will be deleted; the user was emailed a link to cancel',
+        deletion_due_at: dueAt.toISOString(),
+      },
+      202,
+    );
   })
   .openapi(audit, async (c) => c.json(await searchAudit(scopeOf(c).db, c.req.valid('query')), 200));

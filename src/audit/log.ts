@@ -29,7 +29,32 @@ export type AuditEvent =
   | 'admin.sessions_revoked'
   | 'admin.mfa_reset'
   | 'oauth.linked'
-  | 'oauth.unlinked';
+  | 'oauth.unlinked'
+  | 'passkey.registered'
+  | 'passkey.renamed'
+  | 'passkey.deleted'
+  | 'passkey.clone_detected'
+  | 'admin.passkey_deleted'
+  // LTI 1.3 tool (issue 18)
+  | 'lti.platform_created'
+  | 'lti.platform_updated'
+  | 'lti.platform_deleted'
+  | 'lti.registration_link_created'
+  | 'lti.platform_registered'
+  | 'lti.registration_refused'
+  | 'lti.login_refused'
+  | 'lti.launch_refused'
+  | 'lti.deployment_adopted'
+  | 'lti.linked'
+  // Account self-service (issue 17).
+  | 'user.profile_updated'
+  | 'user.email_change_requested'
+  | 'user.email_changed'
+  | 'user.data_exported'
+  | 'account.deletion_requested'
+  | 'account.deletion_cancelled'
+  | 'account.erased'
+  | 'admin.user_deletion_requested';
 
 /**
  * Records a security event. `details` holds ids, reasons and counts only: callers never pass a

@@ -8,7 +8,12 @@ export const PERMISSIONS = [
   'users.resend_verification',
   'users.revoke_sessions',
   'users.reset_mfa',
+  'users.delete_passkey',
   'audit.read',
+  /** The LTI platform registry and its registration links (no target account). */
+  'lti.manage',
+  // Account self-service (issue 17): the owner's deletion, started for them.
+  'users.delete',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -28,6 +33,7 @@ export const GRANTS: Record<Role, Partial<Record<Permission, readonly Role[]>>> 
     ...Object.fromEntries(PERMISSIONS.map((permission) => [permission, NOT_ADMINS])),
     'users.read': EVERYONE,
     'audit.read': EVERYONE,
+    'lti.manage': EVERYONE,
   },
   SUPPORT: {
     'users.read': EVERYONE,
@@ -35,6 +41,7 @@ export const GRANTS: Record<Role, Partial<Record<Permission, readonly Role[]>>> 
     'users.resend_verification': SUPPORTED,
     'users.revoke_sessions': SUPPORTED,
     'users.reset_mfa': SUPPORTED,
+    'users.delete_passkey': SUPPORTED,
   },
   MODERATOR: {
     'users.read': EVERYONE,
@@ -70,9 +77,10 @@ export type TargetDecision =
 
 /**
  * Permissions nobody exercises on their own account: an admin must not promote themselves, lock
- * themselves out, or strip their own second factor without the owner's checks of mfa/disable/.
+ * themselves out, or strip their own second factor without the owner's checks of mfa/disable/, nor
+ * delete their own account without those of me/delete/.
  */
-const NOT_ON_SELF: readonly Permission[] = ['users.change_role', 'users.suspend', 'users.reset_mfa'];
+const NOT_ON_SELF: readonly Permission[] = ['users.change_role', 'users.suspend', 'users.reset_mfa', 'users.delete'];
 
 /** May `actor` exercise `permission` on `target`? */
 export function mayActOn(

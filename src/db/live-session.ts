@@ -1,25 +1,62 @@
 import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import type { Config } from '../config';
 import type { Scope } from '../scope';
 import type { Database } from './client';
 import { type Session, sessions, type User, users } from './schema';
 
-// What "live" means for a session, in one place: not revoked, not expired, and its sign-in read the
-// user's current security stamp. Every read and revocation of sessions shares these conditions.
+// What "live" means for a session, in one place: not revoked, not past its absolute limit, used
+// within SESSION_IDLE_TTL (when set), and its sign-in read the user's current security stamp.
+// Every read and revocation of sessions shares these conditions.
+
+/** The instant a liveness check is made at, with the idle cut-off the configuration implies. */
+export interface Liveness {
+  now: Date;
+  /** Sessions last used at or before this are idle (ended); null when idle expiry is off. */
+  idleCutoff: Date | null;
+}
+
+export function livenessAt(config: Pick<Config, 'sessionIdleTtl'>, now = new Date()): Liveness {
+  const idleCutoff = config.sessionIdleTtl > 0 ? new Date(now.getTime() - config.sessionIdleTtl * 1000) : null;
+  return { now, idleCutoff };
+}
 
 /** A session whose sign-in read the user's current security stamp. */
 export const stampIsCurrent = sql`${sessions.securityStamp} = (select ${users.securityStamp} from ${users} where ${users.id} = ${sessions.userId})`;
 
+/** Not revoked, not expired, not idle (the stamp is checked separately, against a join or a subquery). */
+const sessionIsOpen = (at: Liveness) =>
+  and(
+    isNull(sessions.revokedAt),
+    gt(sessions.expiresAt, at.now),
+    at.idleCutoff ? gt(sessions.lastUsedAt, at.idleCutoff) : undefined,
+  );
+
+/** A live session, whoever's it is. */
+export const sessionIsLive = (at: Liveness) => and(sessionIsOpen(at), stampIsCurrent);
+
 /** The live sessions of a user, the condition every read and revocation of them shares. */
-export const liveSessionsOf = (userId: string, now: Date) =>
-  and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now), stampIsCurrent);
+export const liveSessionsOf = (userId: string, at: Liveness) => and(eq(sessions.userId, userId), sessionIsLive(at));
+
+/** Why a session (read with its user) is not live, or null when it is: the same rules, in code. */
+export function whySessionEnded(
+  session: Session,
+  user: Pick<User, 'securityStamp'>,
+  at: Liveness,
+): 'revoked' | 'expired' | 'idle' | 'stamp_changed' | null {
+  if (session.revokedAt) return 'revoked';
+  if (session.expiresAt <= at.now) return 'expired';
+  if (at.idleCutoff && session.lastUsedAt <= at.idleCutoff) return 'idle';
+  if (session.securityStamp !== user.securityStamp) return 'stamp_changed';
+  return null;
+}
 
 /** The session named by an access token, with its user, if it is still live. */
 export async function findLiveSession(
   db: Database,
   sessionId: string,
   userId: string,
+  at: Liveness,
 ): Promise<{ session: Session; user: User } | null> {
-  const now = new Date();
   const [row] = await db
     .select({ session: sessions, user: users })
     .from(sessions)
@@ -28,8 +65,7 @@ export async function findLiveSession(
       and(
         eq(sessions.id, sessionId),
         eq(sessions.userId, userId),
-        isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, now),
+        sessionIsOpen(at),
         eq(sessions.securityStamp, users.securityStamp),
       ),
     )
@@ -42,19 +78,12 @@ export async function findLiveSession(
  * batch: D1 returns batch rows as objects, where the two tables' same-named columns collide). Read
  * the answer with `liveSessionFrom`, which applies the same conditions.
  */
-export function liveSessionQueries(db: Database, sessionId: string, userId: string) {
+export function liveSessionQueries(db: Database, sessionId: string, userId: string, at: Liveness) {
   return [
     db
       .select()
       .from(sessions)
-      .where(
-        and(
-          eq(sessions.id, sessionId),
-          eq(sessions.userId, userId),
-          isNull(sessions.revokedAt),
-          gt(sessions.expiresAt, new Date()),
-        ),
-      )
+      .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), sessionIsOpen(at)))
       .limit(1),
     db.select().from(users).where(eq(users.id, userId)).limit(1),
   ] as const;

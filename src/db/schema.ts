@@ -47,6 +47,13 @@ export const users = sqliteTable(
      * was in flight while the password was reset, which a revocation sweep alone would miss.
      */
     securityStamp: integer('security_stamp').notNull().default(0),
+    // --- account self-service (issue 17) ---
+    /**
+     * Set while the account awaits its erasure: sign-in is refused until then, and the nightly job
+     * erases the account once this time has passed unless the owner cancelled (accounts/deletion.ts).
+     */
+    deletionDueAt: timestamp('deletion_due_at'),
+    // --- end account self-service ---
     lastLoginAt: timestamp('last_login_at'),
     createdAt: timestamp('created_at').notNull(),
     updatedAt: timestamp('updated_at').notNull(),
@@ -54,6 +61,8 @@ export const users = sqliteTable(
   (t) => [
     uniqueIndex('users_email_unique').on(t.email),
     uniqueIndex('users_username_unique').on(sql`lower(${t.username})`),
+    // Account self-service (issue 17): the nightly erasure finds the due accounts without a scan.
+    index('users_deletion_due_idx').on(t.deletionDueAt).where(sql`${t.deletionDueAt} is not null`),
   ],
 );
 
@@ -64,8 +73,17 @@ export const sessions = sqliteTable(
     userId: text('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    /** SHA-256 of the live refresh token; the token itself is never stored. */
+    // --- Refresh-token state (issue 15): O(1) per session, whatever the number of rotations. ---
+    /**
+     * SHA-256 of the live refresh token's secret; no token is ever stored. (Sessions opened before
+     * issue 15 hold the SHA-256 of their whole random token until their one upgrade refresh.)
+     */
     refreshTokenHash: text('refresh_token_hash').notNull(),
+    /** How many times the refresh token was rotated: the live token carries this generation. */
+    refreshGeneration: integer('refresh_generation').notNull().default(0),
+    /** When the live token replaced its parent: the parent's grace window starts here. */
+    refreshedAt: timestamp('refreshed_at'),
+    // --- end refresh-token state ---
     rememberMe: flag('remember_me'),
     /** How the sign-in authenticated (`password`, `mfa`, `oauth`, `passkey`, `lti`), like OIDC's `amr`. */
     amr: text('amr', { mode: 'json' }).$type<AuthMethod[]>().notNull().default(sql`'["password"]'`),
@@ -97,26 +115,18 @@ export const sessions = sqliteTable(
   ],
 );
 
-/**
- * Every refresh token a session rotated away (SHA-256 only): presenting any of them again is reuse
- * of a stolen token, and revokes the session.
- */
-export const retiredRefreshTokens = sqliteTable(
-  'retired_refresh_tokens',
-  {
-    tokenHash: text('token_hash').primaryKey(),
-    sessionId: text('session_id')
-      .notNull()
-      .references(() => sessions.id, { onDelete: 'cascade' }),
-    retiredAt: timestamp('retired_at').notNull(),
-  },
-  (t) => [index('retired_refresh_tokens_session_idx').on(t.sessionId)],
-);
-
 export const AUTH_METHODS = ['password', 'mfa', 'oauth', 'passkey', 'lti'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
-export const TOKEN_PURPOSES = ['email_verification', 'password_reset', 'mfa_login', 'oauth_link_revocation'] as const;
+export const TOKEN_PURPOSES = [
+  'email_verification',
+  'password_reset',
+  'mfa_login',
+  'oauth_link_revocation',
+  // Account self-service (issue 17): the new address's confirmation, the deletion's cancel link.
+  'email_change',
+  'account_deletion_cancel',
+] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
 
 /** Single-use tokens sent by email or handed out between login steps; stored as SHA-256 only. */
@@ -225,6 +235,8 @@ export const loginHistory = sqliteTable(
     latitude: real('latitude'),
     longitude: real('longitude'),
     timezone: text('timezone'),
+    /** Which one, for methods that have several: the LTI platform's name (method `lti`). */
+    methodDetail: text('method_detail'),
     suspicious: flag('suspicious'),
     suspiciousReasons: text('suspicious_reasons', { mode: 'json' }).$type<string[]>(),
     createdAt: timestamp('created_at').notNull(),
@@ -234,6 +246,184 @@ export const loginHistory = sqliteTable(
     index('login_history_time_idx').on(t.createdAt),
   ],
 );
+
+// --- Passkeys (issue 16) ---------------------------------------------------------------------
+
+/** A WebAuthn credential of a user: a way to sign in without a password (UV required). */
+export const passkeys = sqliteTable(
+  'passkeys',
+  {
+    id: id(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** base64url, as authenticators and browsers name it; unique across the whole service. */
+    credentialId: text('credential_id').notNull(),
+    /** COSE_Key, base64url. Public: it only verifies signatures. */
+    publicKey: text('public_key').notNull(),
+    /** The authenticator's signature counter; 0 for those without one (most synced passkeys). */
+    counter: integer('counter').notNull().default(0),
+    transports: text('transports', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** Authenticator model; all zeros when the browser anonymised it. */
+    aaguid: text('aaguid').notNull(),
+    deviceType: text('device_type', { enum: ['singleDevice', 'multiDevice'] }).notNull(),
+    backedUp: flag('backed_up'),
+    name: text('name').notNull(),
+    createdAt: timestamp('created_at').notNull(),
+    lastUsedAt: timestamp('last_used_at'),
+  },
+  (t) => [uniqueIndex('passkeys_credential_id_unique').on(t.credentialId), index('passkeys_user_idx').on(t.userId)],
+);
+
+export const WEBAUTHN_CEREMONIES = ['registration', 'authentication'] as const;
+
+/**
+ * Challenges handed to browsers, single use and short-lived, stored as SHA-256 only. A registration
+ * challenge belongs to the signed-in user who asked for it; a sign-in challenge to nobody yet.
+ */
+export const webauthnChallenges = sqliteTable(
+  'webauthn_challenges',
+  {
+    id: id(),
+    challengeHash: text('challenge_hash').notNull(),
+    ceremony: text('ceremony', { enum: WEBAUTHN_CEREMONIES }).notNull(),
+    userId: text('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at').notNull(),
+    expiresAt: timestamp('expires_at').notNull(),
+    usedAt: timestamp('used_at'),
+  },
+  (t) => [
+    uniqueIndex('webauthn_challenges_hash_unique').on(t.challengeHash),
+    index('webauthn_challenges_expires_idx').on(t.expiresAt),
+  ],
+);
+
+export type Passkey = typeof passkeys.$inferSelect;
+
+// --- end of passkeys ---------------------------------------------------------------------------
+
+// ---- LTI 1.3 tool (issue 18) ----------------------------------------------------------------
+// Every secret (registration link, state, browser binding, nonce, one-time code) is stored as
+// SHA-256 only, like the other single-use tokens.
+
+export const LTI_REGISTRATION_KINDS = ['manual', 'dynamic'] as const;
+
+/** One registration of the tool at a platform: one `client_id` at one issuer. */
+export const ltiPlatforms = sqliteTable(
+  'lti_platforms',
+  {
+    id: id(),
+    name: text('name').notNull(),
+    issuer: text('issuer').notNull(),
+    clientId: text('client_id').notNull(),
+    deploymentIds: text('deployment_ids', { mode: 'json' }).$type<string[]>().notNull().default([]),
+    authorizationEndpoint: text('authorization_endpoint').notNull(),
+    jwksUrl: text('jwks_url').notNull(),
+    tokenEndpoint: text('token_endpoint'),
+    trustsEmails: flag('trusts_emails'),
+    /** A role mapping validated by `parseRoleMapping` (lti/roles.ts); null for the defaults. */
+    roleMapping: text('role_mapping', { mode: 'json' }).$type<Record<string, string>>(),
+    /** Origins allowed to frame the /lti/ pages besides the issuer's and the authorization endpoint's. */
+    frameOrigins: text('frame_origins', { mode: 'json' }).$type<string[]>().notNull().default([]),
+    registeredVia: text('registered_via', { enum: LTI_REGISTRATION_KINDS }).notNull().default('manual'),
+    createdAt: timestamp('created_at').notNull(),
+    updatedAt: timestamp('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('lti_platforms_issuer_client_unique').on(t.issuer, t.clientId)],
+);
+
+/** The one-time links an admin hands an LMS administrator for dynamic registration (1 h, single use). */
+export const ltiRegistrationLinks = sqliteTable(
+  'lti_registration_links',
+  {
+    id: id(),
+    tokenHash: text('token_hash').notNull(),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at').notNull(),
+    expiresAt: timestamp('expires_at').notNull(),
+    usedAt: timestamp('used_at'),
+    /** The platform the link registered, once used. */
+    platformId: text('platform_id').references(() => ltiPlatforms.id, { onDelete: 'set null' }),
+  },
+  (t) => [
+    uniqueIndex('lti_registration_links_hash_unique').on(t.tokenHash),
+    index('lti_registration_links_expires_idx').on(t.expiresAt),
+  ],
+);
+
+/**
+ * A login initiation waiting for its launch: the `state` (key) and the `nonce` sent with it, so
+ * the launch can burn the state and require that very nonce in its token. Kept server-side
+ * because the LMS iframe may carry no cookie of ours; the browser binding is checked when it does.
+ */
+export const ltiLoginStates = sqliteTable(
+  'lti_login_states',
+  {
+    stateHash: text('state_hash').primaryKey(),
+    nonceHash: text('nonce_hash').notNull(),
+    /** The value of the partitioned cookie set with the redirect (see lti/browser-binding.ts). */
+    bindingHash: text('binding_hash').notNull(),
+    platformId: text('platform_id')
+      .notNull()
+      .references(() => ltiPlatforms.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at').notNull(),
+    expiresAt: timestamp('expires_at').notNull(),
+    usedAt: timestamp('used_at'),
+  },
+  (t) => [index('lti_login_states_expires_idx').on(t.expiresAt)],
+);
+
+/** Which account a platform's user (`sub`) signs in to. */
+export const ltiUserLinks = sqliteTable(
+  'lti_user_links',
+  {
+    id: id(),
+    platformId: text('platform_id')
+      .notNull()
+      .references(() => ltiPlatforms.id, { onDelete: 'cascade' }),
+    sub: text('sub').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at').notNull(),
+    lastLaunchAt: timestamp('last_launch_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('lti_user_links_platform_sub_unique').on(t.platformId, t.sub),
+    index('lti_user_links_user_idx').on(t.userId),
+  ],
+);
+
+/** What the SPA learns about the launch when it exchanges its code (no token, no nonce). */
+export interface LtiCodeLaunch {
+  deploymentId: string;
+  context: { id: string; label: string | null; title: string | null } | null;
+  resourceLink: { id: string; title: string | null };
+  roles: string[];
+  custom: Record<string, string>;
+}
+
+/** The one-time `lti_code` a launch hands the SPA (60 s, single use). */
+export const ltiCodes = sqliteTable(
+  'lti_codes',
+  {
+    codeHash: text('code_hash').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    platformId: text('platform_id')
+      .notNull()
+      .references(() => ltiPlatforms.id, { onDelete: 'cascade' }),
+    launch: text('launch', { mode: 'json' }).$type<LtiCodeLaunch>().notNull(),
+    createdAt: timestamp('created_at').notNull(),
+    expiresAt: timestamp('expires_at').notNull(),
+    usedAt: timestamp('used_at'),
+  },
+  (t) => [index('lti_codes_expires_idx').on(t.expiresAt)],
+);
+
+export type LtiPlatformRow = typeof ltiPlatforms.$inferSelect;
+// ---- end of LTI 1.3 tool --------------------------------------------------------------------
 
 // --- login_history_daily (issue 19): per-user daily roll-ups of login_history --------------------
 // Part of the user's data (export and erase: deleted with the user by the cascade) and of the

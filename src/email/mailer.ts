@@ -14,6 +14,8 @@ export function sendEmail(
   vars: Record<string, string>,
   links?: EmailLinks,
 ): void {
+  // `.invalid` (RFC 2606) never delivers: the placeholder addresses of LTI accounts (lti/accounts.ts).
+  if (to.email.endsWith('.invalid')) return;
   const rendered = renderEmail(template, to.locale, vars, links);
   const transport = transportFor(scope.config, scope.env);
   scope.defer(

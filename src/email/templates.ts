@@ -120,6 +120,21 @@ const copy = {
       outro: "Conservez vos codes de secours en lieu sûr. Si ce n'était pas vous, contactez le support immédiatement.",
     },
   },
+  backup_codes_regenerated: {
+    en: {
+      subject: 'New backup codes were created',
+      intro:
+        'Hello {username}, a new set of two-factor backup codes was created for your account on {time} UTC. The previous codes no longer work.',
+      outro: 'If this was not you, sign in, change your password and regenerate your codes, or contact support.',
+    },
+    fr: {
+      subject: 'De nouveaux codes de secours ont été créés',
+      intro:
+        'Bonjour {username}, un nouveau jeu de codes de secours a été créé pour votre compte le {time} UTC. Les codes précédents ne fonctionnent plus.',
+      outro:
+        "Si ce n'était pas vous, connectez-vous, changez votre mot de passe et régénérez vos codes, ou contactez le support.",
+    },
+  },
   mfa_disabled: {
     en: {
       subject: 'Two-factor authentication is off',
@@ -152,6 +167,125 @@ const copy = {
         "Si c'était vous, il n'y a rien à faire. Sinon, réinitialisez votre mot de passe et déconnectez les sessions que vous ne reconnaissez pas.",
     },
   },
+  passkey_added: {
+    en: {
+      subject: 'A passkey was added to your account',
+      intro:
+        'Hello {username}, a passkey named "{name}" was added to your account on {time} UTC: it can now be used to sign in without a password.',
+      action: 'Review my passkeys',
+      outro:
+        'If this was you, nothing to do. If not, remove that passkey, change your password and sign out the sessions you do not recognise.',
+    },
+    fr: {
+      subject: 'Une clé d’accès a été ajoutée à votre compte',
+      intro:
+        'Bonjour {username}, une clé d’accès nommée « {name} » a été ajoutée à votre compte le {time} UTC : elle permet désormais de vous connecter sans mot de passe.',
+      action: 'Voir mes clés d’accès',
+      outro:
+        "Si c'était vous, il n'y a rien à faire. Sinon, supprimez cette clé d’accès, changez votre mot de passe et déconnectez les sessions que vous ne reconnaissez pas.",
+    },
+  },
+  passkey_clone_detected: {
+    en: {
+      subject: 'A sign-in with a copy of your passkey was refused',
+      intro:
+        'Hello {username}, on {time} UTC a sign-in with your passkey "{name}" was refused from {location} ({device}, {browser}), IP {ip}: the device reported an older state than one we had already seen, which is what a copied passkey does.',
+      action: 'Review my passkeys',
+      outro:
+        'Remove this passkey and register a new one from a device you trust: until then, whoever holds the copy may try again.',
+    },
+    fr: {
+      subject: 'Une connexion avec une copie de votre clé d’accès a été refusée',
+      intro:
+        'Bonjour {username}, le {time} UTC, une connexion avec votre clé d’accès « {name} » a été refusée depuis {location} ({device}, {browser}), IP {ip} : l’appareil a présenté un état plus ancien qu’un état déjà vu, ce que fait une clé d’accès copiée.',
+      action: 'Voir mes clés d’accès',
+      outro:
+        'Supprimez cette clé d’accès et enregistrez-en une nouvelle depuis un appareil de confiance : d’ici là, la personne qui détient la copie peut réessayer.',
+    },
+  },
+  // --- account self-service (issue 17) ---
+  email_change_confirm: {
+    en: {
+      subject: 'Confirm your new email address',
+      intro: 'Hello {username}, you asked to use this address for your account. Confirm it to complete the change.',
+      action: 'Confirm my new address',
+      outro:
+        'This link is valid for 1 hour and works once. If you did not ask for this, ignore this email: nothing changes.',
+    },
+    fr: {
+      subject: 'Confirmez votre nouvelle adresse email',
+      intro:
+        'Bonjour {username}, vous avez demandé à utiliser cette adresse pour votre compte. Confirmez-la pour terminer le changement.',
+      action: 'Confirmer ma nouvelle adresse',
+      outro:
+        "Ce lien est valable 1 heure et ne fonctionne qu'une fois. Si vous n'êtes pas à l'origine de cette demande, ignorez cet email : rien ne change.",
+    },
+  },
+  email_change_requested: {
+    en: {
+      subject: 'A change of your email address was requested',
+      intro:
+        'Hello {username}, on {time} UTC a change of the email address of your account to {new_email} was requested. It takes effect once the new address is confirmed.',
+      outro: 'If this was not you, change your password right away and contact support.',
+    },
+    fr: {
+      subject: 'Un changement de votre adresse email a été demandé',
+      intro:
+        "Bonjour {username}, le {time} UTC, un changement de l'adresse email de votre compte vers {new_email} a été demandé. Il prendra effet une fois la nouvelle adresse confirmée.",
+      outro: "Si ce n'était pas vous, changez votre mot de passe immédiatement et contactez le support.",
+    },
+  },
+  account_deletion_scheduled: {
+    en: {
+      subject: 'Your account will be deleted on {until} UTC',
+      intro:
+        'Hello {username}, as you asked on {time} UTC, your account will be deleted on {until} UTC. Every session was signed out, and signing in is refused until then.',
+      action: 'Cancel the deletion and keep my account',
+      outro:
+        'After that date your account and its data are erased for good. If you did not ask for this, cancel with the link above, then change your password.',
+    },
+    fr: {
+      subject: 'Votre compte sera supprimé le {until} UTC',
+      intro:
+        "Bonjour {username}, comme vous l'avez demandé le {time} UTC, votre compte sera supprimé le {until} UTC. Toutes les sessions ont été déconnectées et la connexion est refusée d'ici là.",
+      action: 'Annuler la suppression et garder mon compte',
+      outro:
+        "Après cette date, votre compte et ses données sont effacés définitivement. Si vous n'êtes pas à l'origine de cette demande, annulez-la avec le lien ci-dessus, puis changez votre mot de passe.",
+    },
+  },
+  account_deletion_scheduled_by_staff: {
+    en: {
+      subject: 'Your account will be deleted on {until} UTC',
+      intro:
+        'Hello {username}, on {time} UTC an administrator scheduled the deletion of your account for {until} UTC. Every session was signed out, and signing in is refused until then.',
+      action: 'Cancel the deletion and keep my account',
+      outro:
+        'After that date your account and its data are erased for good. If you think this is a mistake, cancel with the link above or contact support.',
+    },
+    fr: {
+      subject: 'Votre compte sera supprimé le {until} UTC',
+      intro:
+        "Bonjour {username}, le {time} UTC, un administrateur a programmé la suppression de votre compte pour le {until} UTC. Toutes les sessions ont été déconnectées et la connexion est refusée d'ici là.",
+      action: 'Annuler la suppression et garder mon compte',
+      outro:
+        "Après cette date, votre compte et ses données sont effacés définitivement. S'il s'agit d'une erreur, annulez avec le lien ci-dessus ou contactez le support.",
+    },
+  },
+  account_deletion_cancelled: {
+    en: {
+      subject: 'The deletion of your account was cancelled',
+      intro:
+        'Hello {username}, the deletion of your account was cancelled on {time} UTC: your account is kept. Sign in again to use it.',
+      outro: 'If this was not you, contact support.',
+    },
+    fr: {
+      subject: 'La suppression de votre compte a été annulée',
+      intro:
+        "Bonjour {username}, la suppression de votre compte a été annulée le {time} UTC : votre compte est conservé. Reconnectez-vous pour l'utiliser.",
+      outro: "Si ce n'était pas vous, contactez le support.",
+    },
+  },
+  // --- end account self-service ---
 } satisfies Record<string, Record<Locale, TemplateCopy>>;
 
 export type TemplateName = keyof typeof copy;

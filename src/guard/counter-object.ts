@@ -183,6 +183,19 @@ export class GuardCounter extends DurableObject {
     return { failures, lockedUntil, justLocked };
   }
 
+  /**
+   * The account behind this key's email moved here from another address (account self-service):
+   * take on that address's failures and lock, whichever is further along, so that changing the
+   * address is never a way out of a lockout.
+   */
+  async adoptLockout(from: LockoutState, policy: LockoutPolicy, now: number): Promise<void> {
+    if (from.failures === 0 && from.lockedUntil === null) return;
+    const state = this.readLockout(now);
+    const lockedUntil = Math.max(state.lockedUntil ?? 0, from.lockedUntil ?? 0) || null;
+    this.writeLockout({ failures: Math.max(state.failures, from.failures), pending: state.pending, lockedUntil }, now);
+    await this.scheduleCleanup(lockedUntil ?? now + policy.lockSeconds * 1000);
+  }
+
   /** A successful sign-in elsewhere or a password reset: forget failures and any lock. */
   async clearLockout(): Promise<void> {
     this.sql.exec('DELETE FROM lockout WHERE id = 1');

@@ -201,6 +201,12 @@ export async function clearLockout(scope: Pick<Scope, 'env'>, email: string): Pr
   await guarded(() => counter(scope, lockoutKey(email)).clearLockout());
 }
 
+/** An account changed its address: the new address's lockout starts where the old one's stands. */
+export async function carryLockoutOver(scope: Pick<Scope, 'env' | 'config'>, from: string, to: string): Promise<void> {
+  const state = await lockoutStatus(scope, from);
+  await guarded(() => counter(scope, lockoutKey(to)).adoptLockout(state, scope.config.lockout, Date.now()));
+}
+
 export async function lockoutStatus(scope: Pick<Scope, 'env'>, email: string) {
   return guarded(() => counter(scope, lockoutKey(email)).lockoutState(Date.now()));
 }

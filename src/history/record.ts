@@ -14,9 +14,10 @@ export type LoginFailureReason =
   | 'email_not_verified'
   | 'account_suspended'
   | 'account_disabled'
+  | 'account_pending_deletion'
   | 'invalid_mfa_code';
 
-export type SignInMethod = 'password' | 'mfa' | 'oauth_google' | 'oauth_github';
+export type SignInMethod = 'password' | 'mfa' | 'oauth_google' | 'oauth_github' | 'passkey' | 'lti';
 
 export interface LoginAttempt {
   email: string;
@@ -24,6 +25,8 @@ export interface LoginAttempt {
   success: boolean;
   failureReason?: LoginFailureReason;
   method: SignInMethod;
+  /** Which one, for methods that have several (the LTI platform's name). */
+  methodDetail?: string;
   sessionId?: string;
   suspicious?: boolean;
   suspiciousReasons?: string[];
@@ -48,7 +51,14 @@ const AUDITED_FAILURES: readonly LoginFailureReason[] = ['invalid_credentials', 
  */
 export function recordFailedSignIn(
   scope: Scope,
-  attempt: { email: string; user?: User; reason: LoginFailureReason; method: SignInMethod; detail?: string },
+  attempt: {
+    email: string;
+    user?: User;
+    reason: LoginFailureReason;
+    method: SignInMethod;
+    methodDetail?: string;
+    detail?: string;
+  },
 ): void {
   scope.defer(
     (async () => {
@@ -69,6 +79,7 @@ export function recordFailedSignIn(
         success: false,
         failureReason: attempt.reason,
         method: attempt.method,
+        methodDetail: attempt.methodDetail,
       });
     })(),
   );
@@ -83,6 +94,7 @@ function insertAttempt(scope: Scope, attempt: LoginAttempt) {
     success: attempt.success,
     failureReason: attempt.failureReason ?? null,
     method: attempt.method,
+    methodDetail: attempt.methodDetail ?? null,
     sessionId: attempt.sessionId ?? null,
     ipAddress: client.ip,
     userAgent: client.userAgent,
@@ -127,7 +139,13 @@ const REASON_TEXT: Record<'en' | 'fr', Record<SuspicionReason, string>> = {
  * Records a successful sign-in after the response: compares it with the earlier ones first (so
  * the login itself never waits for the analysis), flags it, and alerts the owner when suspicious.
  */
-export function recordSuccessfulSignIn(scope: Scope, user: User, method: SignInMethod, sessionId: string): void {
+export function recordSuccessfulSignIn(
+  scope: Scope,
+  user: User,
+  method: SignInMethod,
+  sessionId: string,
+  methodDetail?: string,
+): void {
   const now = Date.now();
   scope.defer(
     (async () => {
@@ -137,6 +155,7 @@ export function recordSuccessfulSignIn(scope: Scope, user: User, method: SignInM
         userId: user.id,
         success: true,
         method,
+        methodDetail,
         sessionId,
         suspicious: reasons.length > 0,
         suspiciousReasons: reasons,

@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { findLiveSession } from '../db/live-session';
+import { findLiveSession, livenessAt } from '../db/live-session';
 import { sha256, timingSafeEqual } from '../lib/crypto';
 import type { Scope } from '../scope';
 import { verifyAccessToken } from '../tokens/access-token';
@@ -33,7 +33,7 @@ export async function authenticateClient(config: Config, authorization: string |
 export async function introspect(scope: Scope, token: string) {
   const check = await verifyAccessToken(scope.config, token);
   if (!check.ok) return { active: false as const };
-  const live = await findLiveSession(scope.db, check.claims.sid, check.claims.sub);
+  const live = await findLiveSession(scope.db, check.claims.sid, check.claims.sub, livenessAt(scope.config));
   if (!live?.user.isActive || live.user.isSuspended) return { active: false as const };
   return {
     active: true as const,

@@ -19,6 +19,11 @@ export interface LaunchCheckInput {
    * the token must carry that very nonce, so a token replayed with another login's state fails.
    */
   expectedNonceHash?: string;
+  /**
+   * The platform awaits its first deployment (registry.ts): a launch from any deployment passes
+   * this check, and the caller adopts it or refuses the launch.
+   */
+  acceptAnyDeployment?: boolean;
   /** Milliseconds since the epoch; the tests move it. */
   now?: number;
   clockSkewSeconds?: number;
@@ -106,7 +111,7 @@ export async function verifyLaunch(input: LaunchCheckInput): Promise<LaunchCheck
   if (input.expectedNonceHash !== undefined && (await sha256(nonce)) !== input.expectedNonceHash) {
     return { ok: false, reason: 'nonce_mismatch' };
   }
-  return readLaunch(claims, platform, nonce);
+  return readLaunch(claims, platform, nonce, input.acceptAnyDeployment === true && platform.deploymentIds.length === 0);
 }
 
 function checkIdentity(claims: Record<string, unknown>, platform: LaunchCheckInput['platform']): LaunchFailure | null {
@@ -138,6 +143,7 @@ function readLaunch(
   claims: Record<string, unknown>,
   platform: LaunchCheckInput['platform'],
   nonce: string,
+  acceptAnyDeployment: boolean,
 ): LaunchCheck {
   const version = claims[CLAIM.version];
   if (version === undefined) return { ok: false, reason: 'missing_claim', claim: CLAIM.version };
@@ -150,7 +156,7 @@ function readLaunch(
 
   const deploymentId = identifier.safeParse(claims[CLAIM.deploymentId]);
   if (!deploymentId.success) return missingOrInvalid(claims, CLAIM.deploymentId);
-  if (!platform.deploymentIds.includes(deploymentId.data)) {
+  if (!acceptAnyDeployment && !platform.deploymentIds.includes(deploymentId.data)) {
     return { ok: false, reason: 'unknown_deployment', deploymentId: deploymentId.data };
   }
   // LTI allows anonymous launches without `sub`; an account cannot be made from one.

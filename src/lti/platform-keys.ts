@@ -53,7 +53,8 @@ export function platformKeys(options: PlatformKeysOptions = {}): PlatformKeys {
   const ttlMs = options.ttlMs ?? 10 * 60_000;
   const cooldownMs = options.refetchCooldownMs ?? 10_000;
   const timeoutMs = options.timeoutMs ?? 5_000;
-  const now = options.now ?? Date.now;
+  // Read at each call (not captured), so that a moved clock (tests, fake timers) is seen.
+  const now = options.now ?? (() => Date.now());
   const sets = new Map<string, KeySet>();
   const loading = new Map<string, Promise<SetLoad>>();
 

@@ -3,9 +3,10 @@ import { assertReauthenticated } from '../credentials/reauthentication';
 import { ReauthProof } from '../credentials/schemas';
 import { byClientIp, byUser, rateLimit } from '../middleware/rate-limit';
 import { requireAuth } from '../middleware/require-auth';
-import { errors, json, MessageBody, problem } from '../openapi/responses';
+import { errors, json, MessageBody, problem, ValidationProblem } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
+import { refreshCookieHeader } from '../sessions/schemas';
 import { completeSignIn } from '../sign-in/complete';
 import { LoginResponse } from '../sign-in/schemas';
 import { BackupCodes, MfaLoginRequest, MfaSetup, MfaVerifyRequest } from './schemas';
@@ -29,11 +30,13 @@ const loginMfa = createRoute({
   middleware: [rateLimit('loginPerIp', byClientIp)] as const,
   request: { body: { content: { 'application/json': { schema: MfaLoginRequest } }, required: true } },
   responses: {
-    200: json(LoginResponse, 'Signed in'),
+    200: { ...json(LoginResponse, 'Signed in'), headers: refreshCookieHeader },
     ...errors(['body', 'rateLimited', 'locked'], {
-      400: problem('`mfa_not_enabled`, or invalid input'),
-      401: problem('`invalid_mfa_code`, `invalid_mfa_token` or `invalid_credentials`'),
-      403: problem('`email_not_verified`, `account_suspended` or `account_disabled`'),
+      400: problem(
+        '`invalid_mfa_code`, `invalid_mfa_token`, `invalid_credentials` (400, not 401, so that an SPA refreshing on 401 shows them), `mfa_not_enabled`, or invalid input',
+        ValidationProblem,
+      ),
+      403: problem('`email_not_verified`, `account_suspended`, `account_disabled` or `account_pending_deletion`'),
     }),
   },
 });

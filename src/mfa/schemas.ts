@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { email } from '../accounts/schemas';
 import { mfaCode, password } from '../credentials/schemas';
-import { opaqueToken } from '../sessions/schemas';
+import { opaqueToken } from '../tokens/schemas';
 
 /**
  * Either the `mfa_token` of the 428 answer or, as in the seed, email and password again. One object

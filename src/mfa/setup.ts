@@ -77,5 +77,7 @@ export async function regenerateBackupCodes(scope: Scope, user: User): Promise<s
   if (!user.mfaEnabled) throw new ApiError('mfa_not_enabled', { detail: 'MFA is not enabled' });
   const codes = await replaceBackupCodes(scope.db, scope.config.mfa.backupCodePepper, user.id);
   audit(scope, 'mfa.backup_codes_regenerated', { userId: user.id });
+  // Replacing a factor is what a stolen session would do: the owner hears of it (SPEC §11).
+  sendEmail(scope, user, 'backup_codes_regenerated', { username: user.username, time: emailTime(Date.now()) });
   return codes;
 }

@@ -7,7 +7,7 @@ import { failure } from '../failures';
 import { consumeRateLimit } from '../guard/guard';
 import { recordFailedSignIn } from '../history/record';
 import type { Scope } from '../scope';
-import type { FirstFactor } from '../sign-in/mfa-step';
+import { FIRST_FACTORS, type FirstFactor } from '../sign-in/mfa-step';
 import { checkPasswordSignIn } from '../sign-in/password';
 import { refuseBarredAccount } from '../sign-in/refusals';
 import { consumeOneTimeToken, peekOneTimeToken } from '../tokens/one-time-tokens';
@@ -20,7 +20,8 @@ async function userOfMfaToken(scope: Scope, token: string): Promise<{ user: User
   const pending = await peekOneTimeToken(scope.db, token, 'mfa_login');
   const user = pending ? await findUserById(scope.db, pending.userId) : undefined;
   if (!user) throw failure('mfa_token_unknown');
-  return { user, firstFactor: pending?.payload?.first_factor === 'oauth' ? 'oauth' : 'password' };
+  const named = FIRST_FACTORS.find((factor) => factor === pending?.payload?.first_factor);
+  return { user, firstFactor: named ?? 'password' };
 }
 
 /**
@@ -51,8 +52,7 @@ export async function signInWithMfa(scope: Scope, input: MfaLoginInput): Promise
       detail: result.reason,
       method: 'mfa',
     });
-    // 401 here (not signed in yet); mfa/verify/ answers the same code with 400.
-    throw failure(result.reason, { status: 401 });
+    throw failure(result.reason);
   }
   if ('mfa_token' in input && !(await consumeOneTimeToken(scope.db, input.mfa_token, 'mfa_login'))) {
     throw failure('mfa_token_consumed');

@@ -1,7 +1,7 @@
 import type { BatchItem, BatchResponse } from 'drizzle-orm/batch';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Database } from '../db/client';
-import { findLiveSession, liveSessionFrom, liveSessionQueries, touchSession } from '../db/live-session';
+import { findLiveSession, livenessAt, liveSessionFrom, liveSessionQueries, touchSession } from '../db/live-session';
 import type { Session, User } from '../db/schema';
 import type { AppEnv } from '../env';
 import { failure } from '../failures';
@@ -43,7 +43,11 @@ export function requireAuth(options: { session?: 'before-handler' | 'with-read' 
     if (options.session === 'with-read') {
       c.set('claims', check.claims);
     } else {
-      admit(c, await findLiveSession(scope.db, check.claims.sid, check.claims.sub), check.claims);
+      admit(
+        c,
+        await findLiveSession(scope.db, check.claims.sid, check.claims.sub, livenessAt(scope.config)),
+        check.claims,
+      );
     }
     await next();
   };
@@ -60,9 +64,9 @@ export async function readWithLiveSession<T extends readonly [BatchItem<'sqlite'
 ): Promise<BatchResponse<T>> {
   const claims = c.get('claims');
   if (!claims) throw new Error('readWithLiveSession needs requireAuth({ session: "with-read" }) on the route');
-  const { db } = scopeOf(c);
+  const { db, config } = scopeOf(c);
   const [session, user, ...rows] = await db.batch([
-    ...liveSessionQueries(db, claims.sid, claims.sub),
+    ...liveSessionQueries(db, claims.sid, claims.sub, livenessAt(config)),
     ...read(db, claims.sub),
   ]);
   admit(c, liveSessionFrom(session, user), claims);

@@ -9,6 +9,7 @@ import { requireAuth } from '../middleware/require-auth';
 import { errors, json, MessageBody, problem } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
+import { refreshCookieHeader } from '../sessions/schemas';
 import { completeSignIn } from '../sign-in/complete';
 import { mfaRequiredProblem } from '../sign-in/mfa-step';
 import { linkProvider, revokeLinkFromEmail, unlinkProvider } from './links';
@@ -30,7 +31,7 @@ const bearer = [{ bearerAuth: [] }];
 
 const providerErrors = {
   400: problem('`invalid_oauth_code`, `oauth_email_unverified`, or invalid input (`redirect_uri` not allowed)'),
-  403: problem('`email_not_verified`, `account_suspended` or `account_disabled`'),
+  403: problem('`email_not_verified`, `account_suspended`, `account_disabled` or `account_pending_deletion`'),
   409: problem('`provider_already_linked`: the account with this email is linked to another provider account'),
   501: problem('`provider_not_configured`'),
   502: problem('`provider_unavailable`: the provider failed or did not answer in time'),
@@ -46,7 +47,7 @@ const signInRoute = (provider: OAuthProvider, schema: typeof GoogleSignInRequest
     middleware: [rateLimit('loginPerIp', byClientIp)] as const,
     request: { body: body(schema) },
     responses: {
-      200: json(OAuthSignInResponse, 'Signed in (and perhaps created)'),
+      200: { ...json(OAuthSignInResponse, 'Signed in (and perhaps created)'), headers: refreshCookieHeader },
       ...errors(['body', 'rateLimited', 'locked', 'mfaRequired'], providerErrors),
     },
   });

@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { ReauthProof } from '../credentials/schemas';
 import { OAUTH_PROVIDERS } from '../db/schema';
-import { opaqueToken } from '../sessions/schemas';
 import { LoginResponse } from '../sign-in/schemas';
+import { opaqueToken } from '../tokens/schemas';
 
 /** Providers' codes are opaque printable ASCII (Google's contain "/"); this only bounds them. */
 const code = z

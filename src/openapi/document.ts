@@ -12,6 +12,10 @@ const TAGS = [
   { name: 'Providers', description: 'Linking Google and GitHub to an account' },
   { name: 'History', description: 'Sign-in history and statistics' },
   { name: 'Admin', description: 'The admin API (roles, permissions, audit)' },
+  {
+    name: 'LTI',
+    description: 'LTI 1.3 tool: the LMS browser routes under /lti/, the code exchange, the platform registry',
+  },
   { name: 'Tokens', description: 'Public keys and introspection, for other services' },
   { name: 'Service', description: 'Health' },
 ];

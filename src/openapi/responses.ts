@@ -6,7 +6,7 @@ export const Problem = z
   .object({
     type: z.string().openapi({ example: 'urn:auth-service:problem:invalid_credentials' }),
     title: z.string().openapi({ example: 'Invalid credentials' }),
-    status: z.number().int().openapi({ example: 401 }),
+    status: z.number().int().openapi({ example: 400 }),
     detail: z.string().openapi({ example: 'Invalid email or password' }),
     code: z.enum(PROBLEM_CODES).openapi({ description: 'Stable machine code: switch on this, not on the text' }),
   })

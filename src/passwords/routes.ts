@@ -1,11 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
+import { EmailRequest } from '../accounts/schemas';
 import { normaliseEmail } from '../accounts/users';
 import { consumeRateLimit } from '../guard/guard';
 import { byClientIp, byUser, rateLimit } from '../middleware/rate-limit';
 import { requireAuth } from '../middleware/require-auth';
 import { errors, json, MessageBody, problem } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
-import { EmailRequest } from '../registration/schemas';
 import { scopeOf } from '../scope';
 import { changePassword, requestPasswordReset, resetPassword } from './lifecycle';
 import { ChangeRequest, ResetRequest } from './schemas';

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { password } from '../credentials/schemas';
-import { opaqueToken } from '../sessions/schemas';
+import { opaqueToken } from '../tokens/schemas';
 
 export const ResetRequest = z
   .strictObject({ token: opaqueToken, new_password: password, new_password_confirm: z.string().max(1024) })

@@ -1,12 +1,14 @@
 import { createRoute } from '@hono/zod-openapi';
+import { EmailRequest } from '../accounts/schemas';
 import { normaliseEmail, toPublicUser } from '../accounts/users';
 import { consumeRateLimit } from '../guard/guard';
 import { byClientIp, rateLimit } from '../middleware/rate-limit';
 import { errors, json, MessageBody, problem } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
+import { TokenRequest } from '../tokens/schemas';
 import { declineRegistration, register, resendVerification, verifyEmail } from './registration';
-import { EmailRequest, RegisterRequest, RegisterResponse, TokenRequest } from './schemas';
+import { RegisterRequest, RegisterResponse } from './schemas';
 
 const body = <T>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
 

@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { email, PublicUser, username } from '../accounts/schemas';
 import { password } from '../credentials/schemas';
-import { opaqueToken } from '../sessions/schemas';
 
 export const RegisterRequest = z
   .strictObject({
@@ -24,10 +23,6 @@ export const RegisterRequest = z
   });
 
 export const RegisterResponse = z.object({ user: PublicUser, message: z.string() }).openapi('RegisterResponse');
-
-export const TokenRequest = z
-  .strictObject({ token: opaqueToken })
-  .openapi('TokenRequest', { example: { token: 'token-from-the-emailed-link-0123456789' } });
 
 export const EmailRequest = z
   .strictObject({ email })

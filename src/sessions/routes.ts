@@ -1,14 +1,24 @@
 import { createRoute } from '@hono/zod-openapi';
 import { audit } from '../audit/log';
-import { ApiError } from '../errors';
+import { ApiError, validationError } from '../errors';
 import { failure } from '../failures';
 import { byClientIp, rateLimit } from '../middleware/rate-limit';
 import { requireAuth } from '../middleware/require-auth';
 import { errors, json, MessageBody, problem } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
+import { clearRefreshCookie, refreshTokenSource } from './cookie';
 import { refreshSession } from './refresh';
-import { EmptyBody, RefreshRequest, RefreshResponse, SessionIdParam, SessionsRevoked, SessionView } from './schemas';
+import {
+  EmptyBody,
+  RefreshCookies,
+  RefreshRequest,
+  RefreshResponse,
+  refreshCookieHeader,
+  SessionIdParam,
+  SessionsRevoked,
+  SessionView,
+} from './schemas';
 import { listLiveSessions, revokeOwnSession, revokeSession, revokeUserSessions, toSessionView } from './store';
 
 const bearer = [{ bearerAuth: [] }];
@@ -21,14 +31,21 @@ const refresh = createRoute({
   tags: ['Sessions'],
   summary: 'Rotate the refresh token and get a new access token',
   description:
-    'Each refresh token works once: presenting an already rotated one revokes the whole session (reuse of a stolen token).',
+    'Each refresh token is rotated once. Presented again within REFRESH_REUSE_GRACE seconds of its rotation (several tabs refreshing at once), while its child is still the live token, it answers with that same child; any other earlier token of the session revokes the whole session (reuse of a stolen token). With REFRESH_COOKIE=true, a body without `refresh_token` refreshes with the cookie, from an allowed Origin only.',
   middleware: [rateLimit('refreshPerIp', byClientIp)] as const,
-  request: { body: { content: { 'application/json': { schema: RefreshRequest } }, required: true } },
+  request: {
+    body: { content: { 'application/json': { schema: RefreshRequest } }, required: false },
+    cookies: RefreshCookies,
+  },
   responses: {
-    200: json(RefreshResponse, 'New tokens'),
-    ...errors(['body', 'rateLimited'], {
-      401: problem('`invalid_refresh_token`: unknown, expired, revoked or reused (which revokes the session)'),
-    }),
+    200: { ...json(RefreshResponse, 'New tokens'), headers: refreshCookieHeader },
+    ...errors(['body', 'rateLimited'], { 403: problem('`forbidden`: a refresh by cookie without an allowed Origin') }),
+    401: {
+      ...problem(
+        '`invalid_refresh_token`: missing, unknown, expired, idle, revoked or reused (which revokes the session); a refused cookie is cleared',
+      ),
+      headers: refreshCookieHeader,
+    },
   },
 });
 
@@ -41,7 +58,13 @@ const logout = createRoute({
   security: bearer,
   middleware: [requireAuth()] as const,
   request: { body: emptyJson },
-  responses: { 200: json(MessageBody, 'Signed out'), ...errors(['auth', 'body']) },
+  responses: {
+    200: {
+      ...json(MessageBody, 'Signed out (the refresh cookie cleared, in cookie mode)'),
+      headers: refreshCookieHeader,
+    },
+    ...errors(['auth', 'body']),
+  },
 });
 
 const list = createRoute({
@@ -76,21 +99,34 @@ const revokeOne = createRoute({
   middleware: [requireAuth()] as const,
   request: { params: SessionIdParam },
   responses: {
-    200: json(MessageBody, 'Revoked'),
+    200: { ...json(MessageBody, 'Revoked (the current one clears the refresh cookie)'), headers: refreshCookieHeader },
     ...errors(['auth'], { 404: problem('Not one of your live sessions') }),
   },
 });
 
 export const sessionRoutes = routes()
   .openapi(refresh, async (c) => {
-    const result = await refreshSession(scopeOf(c), c.req.valid('json').refresh_token);
-    if (!result.ok) throw failure(result.reason);
-    return c.json(result.body, 200);
+    const scope = scopeOf(c);
+    const source = refreshTokenSource(c, c.req.valid('json').refresh_token);
+    if (!source.ok) {
+      // Without cookie mode the body's token is simply required, as it always was.
+      if (!scope.config.refreshCookie.enabled) throw validationError([{ field: 'refresh_token', message: 'Required' }]);
+      throw failure(source.reason);
+    }
+    const result = await refreshSession(scope, source.token);
+    if (!result.ok) {
+      if (source.fromCookie) clearRefreshCookie(scope);
+      throw failure(result.reason);
+    }
+    // A cookie refresh keeps the new token in the HttpOnly cookie only: script never sees it.
+    const { refresh_token, ...withoutToken } = result.body;
+    return c.json(source.fromCookie ? withoutToken : result.body, 200);
   })
   .openapi(logout, async (c) => {
     const scope = scopeOf(c);
     const { user, session } = c.get('auth');
     await revokeSession(scope, session.id, 'logout');
+    clearRefreshCookie(scope);
     audit(scope, 'logout', { userId: user.id, details: { session_id: session.id } });
     return c.json({ message: 'Logout successful' }, 200);
   })
@@ -111,10 +147,11 @@ export const sessionRoutes = routes()
   })
   .openapi(revokeOne, async (c) => {
     const scope = scopeOf(c);
-    const { user } = c.get('auth');
+    const { user, session } = c.get('auth');
     const { id } = c.req.valid('param');
     // Another user's session, an unknown id and a revoked one look the same: 404.
     if (!(await revokeOwnSession(scope, user.id, id))) throw new ApiError('not_found', { detail: 'No such session' });
+    if (id === session.id) clearRefreshCookie(scope);
     audit(scope, 'session.revoked', { userId: user.id, details: { session_id: id } });
     return c.json({ message: 'Session revoked successfully' }, 200);
   });

@@ -1,15 +1,38 @@
 import { z } from '@hono/zod-openapi';
-
-/** Opaque 256-bit tokens (refresh, single-use links), base64url. */
-export const opaqueToken = z
-  .string()
-  .min(16)
-  .max(256)
-  .regex(/^[A-Za-z0-9_-]+$/, 'Malformed token');
+import { opaqueToken } from '../tokens/schemas';
 
 export const RefreshRequest = z
-  .strictObject({ refresh_token: opaqueToken })
+  .strictObject({
+    refresh_token: opaqueToken.optional().openapi({
+      description:
+        'Required, except with REFRESH_COOKIE=true when the refresh cookie is sent instead (then from an allowed Origin)',
+    }),
+  })
   .openapi('RefreshRequest', { example: { refresh_token: 'your-refresh-token-from-login-0123456789' } });
+
+/** The refresh cookie (REFRESH_COOKIE=true): host-only by default, or for REFRESH_COOKIE_DOMAIN. */
+export const RefreshCookies = z.object({
+  '__Host-refresh_token': z
+    .string()
+    .optional()
+    .openapi({ param: { name: '__Host-refresh_token', in: 'cookie' }, description: 'The refresh cookie (host-only)' }),
+  '__Secure-refresh_token': z
+    .string()
+    .optional()
+    .openapi({
+      param: { name: '__Secure-refresh_token', in: 'cookie' },
+      description: 'The refresh cookie when REFRESH_COOKIE_DOMAIN is set',
+    }),
+});
+
+/** Declared on every answer that may set or clear the refresh cookie. */
+export const refreshCookieHeader = {
+  'Set-Cookie': {
+    description:
+      'With REFRESH_COOKIE=true: the refresh token as an HttpOnly, Secure, SameSite cookie (`__Host-refresh_token`, or `__Secure-refresh_token` with REFRESH_COOKIE_DOMAIN), or its removal (`Max-Age=0`)',
+    schema: { type: 'string' as const },
+  },
+};
 
 export const SessionTokens = z.object({
   access_token: z.string().openapi({ description: 'EdDSA JWT (`typ: at+jwt`), ACCESS_TOKEN_TTL seconds' }),
@@ -18,6 +41,10 @@ export const SessionTokens = z.object({
 });
 
 export const RefreshResponse = SessionTokens.extend({
+  refresh_token: z.string().optional().openapi({
+    description:
+      'The rotated refresh token. Absent when the refresh was made with the cookie: the new one is only in the (HttpOnly) cookie',
+  }),
   session_token: z.string().openapi({ description: 'The access token again (the seed SPA reads this name)' }),
 }).openapi('RefreshResponse');
 

@@ -1,9 +1,9 @@
 import { and, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
-import { liveSessionsOf } from '../db/live-session';
+import { livenessAt, liveSessionsOf } from '../db/live-session';
 import { type AuthMethod, type Session, sessions, type User, users } from '../db/schema';
 import { locationOf } from '../lib/client-info';
-import { randomToken, sha256 } from '../lib/crypto';
 import type { Scope } from '../scope';
+import { encodeRefreshToken, newRefreshSecret, secretHash } from './refresh-token';
 
 export type RevokeReason =
   | 'logout'
@@ -14,7 +14,8 @@ export type RevokeReason =
   | 'password_changed'
   | 'password_reset'
   | 'mfa_enabled'
-  | 'provider_link_revoked';
+  | 'provider_link_revoked'
+  | 'account_deletion';
 
 export interface SessionOptions {
   rememberMe: boolean;
@@ -22,7 +23,8 @@ export interface SessionOptions {
 }
 
 /**
- * Opens a session for a successful sign-in; returns it with its first (plain) refresh token.
+ * Opens a session for a successful sign-in; returns it with its first refresh token (generation 0,
+ * a random secret; only its hash is stored).
  * `user` is the row the credentials were checked against: its security stamp goes into the session,
  * so a reset that lands between that check and this insert still ends the session.
  * Beyond MAX_SESSIONS_PER_USER live sessions, the least recently used are deleted in the same
@@ -35,14 +37,20 @@ export async function openSession(
 ): Promise<{ session: Session; refreshToken: string }> {
   const now = new Date();
   const ttl = options.rememberMe ? scope.config.rememberMeTtl : scope.config.sessionTtl;
-  const refreshToken = randomToken();
+  const sessionId = crypto.randomUUID();
+  const secret = newRefreshSecret();
+  const [key] = scope.config.refreshTokens.keys;
+  if (!key) throw new Error('REFRESH_TOKEN_SECRET is required');
+  const refreshToken = encodeRefreshToken(key, sessionId, 0, secret);
   const { client } = scope;
   const [[session]] = await scope.db.batch([
     scope.db
       .insert(sessions)
       .values({
+        id: sessionId,
         userId: user.id,
-        refreshTokenHash: await sha256(refreshToken),
+        refreshTokenHash: secretHash(secret),
+        refreshGeneration: 0,
         rememberMe: options.rememberMe,
         amr: options.amr,
         securityStamp: user.securityStamp,
@@ -67,7 +75,7 @@ export async function openSession(
       inArray(
         sessions.id,
         // Every live session after the newest N (LIMIT -1 is SQLite's "no limit").
-        sql`(select ${sessions.id} from ${sessions} where ${liveSessionsOf(user.id, now)}
+        sql`(select ${sessions.id} from ${sessions} where ${liveSessionsOf(user.id, livenessAt(scope.config, now))}
             order by ${sessions.lastUsedAt} desc, ${sessions.createdAt} desc
             limit -1 offset ${scope.config.maxSessionsPerUser})`,
       ),
@@ -108,7 +116,7 @@ export async function listLiveSessions(scope: Scope, userId: string): Promise<Se
   return scope.db
     .select()
     .from(sessions)
-    .where(liveSessionsOf(userId, new Date()))
+    .where(liveSessionsOf(userId, livenessAt(scope.config)))
     .orderBy(desc(sessions.lastUsedAt))
     .limit(100);
 }
@@ -159,7 +167,12 @@ export async function revokeUserSessions(
   const revoked = await scope.db
     .update(sessions)
     .set({ revokedAt: now, revokedReason: reason })
-    .where(and(liveSessionsOf(userId, now), keepSessionId ? ne(sessions.id, keepSessionId) : undefined))
+    .where(
+      and(
+        liveSessionsOf(userId, livenessAt(scope.config, now)),
+        keepSessionId ? ne(sessions.id, keepSessionId) : undefined,
+      ),
+    )
     .returning({ id: sessions.id });
   return revoked.length;
 }

@@ -1,6 +1,7 @@
 import type { Session, User } from '../db/schema';
 import type { Scope } from '../scope';
 import { signAccessToken } from '../tokens/access-token';
+import { deliverRefreshCookie } from './cookie';
 
 export interface SessionTokens {
   access_token: string;
@@ -11,7 +12,10 @@ export interface SessionTokens {
 /** The refresh answer: `session_token` is the access token again, which the seed's SPA reads. */
 export type RefreshBody = SessionTokens & { session_token: string };
 
-/** A fresh access token for the session, with the session's (plain) refresh token. */
+/**
+ * A fresh access token for the session, with its refresh token: the one place tokens are handed
+ * out (every sign-in and refresh/), so in cookie mode the refresh cookie is set here too.
+ */
 export async function sessionTokens(
   scope: Scope,
   user: User,
@@ -23,5 +27,6 @@ export async function sessionTokens(
     { sub: user.id, sid: session.id, role: user.role, amr: session.amr },
     session.expiresAt,
   );
+  deliverRefreshCookie(scope, refreshToken, session.expiresAt);
   return { access_token: access.token, refresh_token: refreshToken, expires_at: access.expiresAt.toISOString() };
 }

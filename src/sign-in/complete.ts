@@ -14,7 +14,7 @@ import { sessionTokens } from '../sessions/tokens';
 export async function completeSignIn(
   scope: Scope,
   user: User,
-  options: { rememberMe: boolean; method: SignInMethod; amr: AuthMethod[]; message?: string },
+  options: { rememberMe: boolean; method: SignInMethod; methodDetail?: string; amr: AuthMethod[]; message?: string },
 ) {
   const now = new Date();
   const { session, refreshToken } = await openSession(scope, user, {
@@ -26,7 +26,7 @@ export async function completeSignIn(
     userId: user.id,
     details: { session_id: session.id, method: options.method, amr: options.amr },
   });
-  recordSuccessfulSignIn(scope, user, options.method, session.id);
+  recordSuccessfulSignIn(scope, user, options.method, session.id, options.methodDetail);
   return {
     user: toPublicUser({ ...user, lastLoginAt: now }),
     ...(await sessionTokens(scope, user, session, refreshToken)),

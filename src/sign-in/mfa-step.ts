@@ -7,7 +7,8 @@ import { issueOneTimeToken } from '../tokens/one-time-tokens';
 export const MFA_TOKEN_TTL_SECONDS = 5 * 60;
 
 /** The first factors an MFA step can follow; the token remembers which, for the session's `amr`. */
-export type FirstFactor = Extract<AuthMethod, 'password' | 'oauth'>;
+export type FirstFactor = Extract<AuthMethod, 'password' | 'oauth' | 'lti'>;
+export const FIRST_FACTORS: readonly FirstFactor[] = ['password', 'oauth', 'lti'];
 
 /** What a sign-in whose first factor passed can lead to: the session, or the second step. */
 export type SignInOutcome =

@@ -9,10 +9,10 @@ import type { Scope } from '../scope';
  * Refuses a sign-in the account's own state forbids (disabled, suspended, unverified), after the
  * credentials were right; the refusal is recorded in the history.
  */
-export function refuseBarredAccount(scope: Scope, user: User, method: SignInMethod): void {
+export function refuseBarredAccount(scope: Scope, user: User, method: SignInMethod, methodDetail?: string): void {
   const refusal = signInRefusal(user);
   if (!refusal) return;
-  recordFailedSignIn(scope, { email: user.email, user, reason: refusal, method });
+  recordFailedSignIn(scope, { email: user.email, user, reason: refusal, method, methodDetail });
   throw failure(refusal);
 }
 
@@ -24,13 +24,19 @@ export function refuseBarredAccount(scope: Scope, user: User, method: SignInMeth
 export async function refuseLockedAccount(
   scope: Scope,
   email: string,
-  attempt: { user?: User; method: SignInMethod },
+  attempt: { user?: User; method: SignInMethod; methodDetail?: string },
 ): Promise<void> {
   try {
     await refuseWhileLocked(scope, email);
   } catch (error) {
     if (error instanceof AccountLockedError && error.firstFromClient) {
-      recordFailedSignIn(scope, { email, user: attempt.user, reason: 'account_locked', method: attempt.method });
+      recordFailedSignIn(scope, {
+        email,
+        user: attempt.user,
+        reason: 'account_locked',
+        method: attempt.method,
+        methodDetail: attempt.methodDetail,
+      });
     }
     throw error;
   }

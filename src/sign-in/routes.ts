@@ -1,9 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
 import { answerProblem } from '../middleware/error-response';
 import { byClientIp, rateLimit } from '../middleware/rate-limit';
-import { errors, json, problem } from '../openapi/responses';
+import { errors, json, problem, ValidationProblem } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
+import { refreshCookieHeader } from '../sessions/schemas';
 import { completeSignIn } from './complete';
 import { mfaRequiredProblem } from './mfa-step';
 import { signInWithPassword } from './password';
@@ -20,10 +21,13 @@ const login = createRoute({
   middleware: [rateLimit('loginPerIp', byClientIp, { alongside: true })] as const,
   request: { body: { content: { 'application/json': { schema: LoginRequest } }, required: true } },
   responses: {
-    200: json(LoginResponse, 'Signed in: a new session'),
+    200: { ...json(LoginResponse, 'Signed in: a new session'), headers: refreshCookieHeader },
     ...errors(['body', 'rateLimited', 'locked', 'mfaRequired'], {
-      401: problem('`invalid_credentials`: unknown email or wrong password (the same answer for both)'),
-      403: problem('`email_not_verified`, `account_suspended` or `account_disabled`'),
+      400: problem(
+        '`invalid_credentials`: unknown email or wrong password (the same answer for both; 400, not 401, so that an SPA refreshing on 401 shows it), or invalid input',
+        ValidationProblem,
+      ),
+      403: problem('`email_not_verified`, `account_suspended`, `account_disabled` or `account_pending_deletion`'),
     }),
   },
 });

@@ -6,6 +6,10 @@ import { codeAt } from '../helpers/mfa';
 import { account, staff } from '../helpers/staff';
 import { login, registerVerified, signedInUser, sql, uniqueEmail, usernameFor } from '../helpers/users';
 
+// Every test here builds staff accounts through the whole MFA sign-in (about a dozen requests each):
+// on a busy machine that takes longer than the 5 s default, so the file has an explicit budget.
+vi.setConfig({ testTimeout: 60_000 });
+
 let logs: ReturnType<typeof captureConsole>;
 beforeEach(() => {
   logs = captureConsole();

@@ -10,20 +10,26 @@ function expected(actor: Role, permission: Permission, target: Role, self: boole
   const isAdminAccount = (role: Role) => role === 'SUPER_ADMIN' || role === 'ADMIN';
   // Support helps learners and teaching staff only (not other support, moderators or admins).
   const supported: Role[] = ['STUDENT', 'STUDENT_PREMIUM', 'INSTRUCTOR', 'TEACHING_ASSISTANT', 'CONTENT_REVIEWER'];
-  if (self && ['users.change_role', 'users.suspend', 'users.reset_mfa'].includes(permission)) return false;
+  if (self && ['users.change_role', 'users.suspend', 'users.reset_mfa', 'users.delete'].includes(permission)) {
+    return false;
+  }
   switch (actor) {
     case 'SUPER_ADMIN':
       return true;
     case 'ADMIN':
-      if (permission === 'users.read' || permission === 'audit.read') return true;
+      if (permission === 'users.read' || permission === 'audit.read' || permission === 'lti.manage') return true;
       if (isAdminAccount(target)) return false;
       return permission !== 'users.change_role' || (newRole !== undefined && !isAdminAccount(newRole));
     case 'SUPPORT':
       if (permission === 'users.read') return true;
       return (
-        ['users.unlock', 'users.resend_verification', 'users.revoke_sessions', 'users.reset_mfa'].includes(
-          permission,
-        ) && supported.includes(target)
+        [
+          'users.unlock',
+          'users.resend_verification',
+          'users.revoke_sessions',
+          'users.reset_mfa',
+          'users.delete_passkey',
+        ].includes(permission) && supported.includes(target)
       );
     case 'MODERATOR':
       if (permission === 'users.read') return true;
@@ -58,6 +64,7 @@ describe('the permission table', () => {
         }
       }
     }
-    expect(checked).toBe(9 * 7 * 9 * 2 + 9 * 9 * 2 * 9);
+    expect(checked).toBe(9 * (PERMISSIONS.length - 1) * 9 * 2 + 9 * 9 * 2 * 9);
+    expect(PERMISSIONS).toHaveLength(11);
   });
 });

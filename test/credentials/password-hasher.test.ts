@@ -72,7 +72,7 @@ describe('PASSWORD_HASHER: noble and native scrypt', () => {
       'login',
       { email: user.email, password: 'Wrong-Password1!' },
       { env: { PASSWORD_HASHER: 'native' } },
-    ).then((response) => expect(response.status).toBe(401));
+    ).then((response) => expect(response.status).toBe(400));
     const changed = await post(
       'register',
       {

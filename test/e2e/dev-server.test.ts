@@ -1,17 +1,14 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DevServer, localFilesOf, startDevServer } from './dev-server';
 
 /**
- * Starts the service exactly as the README says (`npm start`, with `-- <wrangler dev args>`) and
- * drives it over HTTP, reading the verification link from the console email transport's output
- * like a developer would. It has a state directory, variables file and port of its own, so it
- * neither reads nor writes the developer's `.dev.vars` and local database, and runs next to an
- * `npm start` already listening on 8001.
+ * Starts the service exactly as the README says (`npm start`, with `-- <wrangler dev args>`, see
+ * dev-server.ts) and drives it over HTTP, reading the verification link from the console email
+ * transport's output like a developer would.
  */
 const root = path.resolve(import.meta.dirname, '../..');
 const PASSWORD = 'Correct-Horse9!';
@@ -19,42 +16,14 @@ const PASSWORD = 'Correct-Horse9!';
 const ACCESS_TOKEN_TTL = 321;
 const CORS_ORIGIN = 'http://e2e.example';
 
-const scratch = mkdtempSync(path.join(os.tmpdir(), 'auth-service-e2e-'));
-const state = path.join(scratch, 'state');
-const varsFile = path.join(scratch, 'e2e.vars');
 let base = '';
-let server: ChildProcess;
+let server: DevServer;
 let output = '';
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`${base}/health/`);
-      if (response.ok) return (await response.json()) as Record<string, unknown>;
-    } catch {
-      // not listening yet
-    }
-    if (server.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`the dev server did not answer within ${timeoutMs} ms:\n${output}`);
-}
 
 async function waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    output = server.output();
     const match = pattern.exec(output);
     if (match) return match;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -75,31 +44,14 @@ async function api(method: string, route: string, body?: unknown, token?: string
 }
 
 beforeAll(async () => {
-  writeFileSync(varsFile, `ACCESS_TOKEN_TTL=${ACCESS_TOKEN_TTL}\nCORS_ORIGINS=${CORS_ORIGIN}\n`);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}/api/auth`;
-  const devArgs = ['--port', String(port), '--ip', '127.0.0.1', '--persist-to', state, '--env-file', varsFile];
-  server = spawn('npm', ['start', '--', ...devArgs, '--show-interactive-dev-session=false'], {
-    cwd: root,
-    detached: true,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  server.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  server.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const health = await waitForHealth(120_000);
+  server = await startDevServer({ vars: { ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL), CORS_ORIGINS: CORS_ORIGIN } });
+  base = `${server.url}/api/auth`;
+  const health = await (await fetch(`${base}/health/`)).json();
   expect(health).toEqual({ status: 'healthy', service: 'auth-service', version: '1.0.0' });
 });
 
 afterAll(async () => {
-  if (server?.pid && server.exitCode === null) {
-    process.kill(-server.pid, 'SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
-  }
-  rmSync(scratch, { recursive: true, force: true });
+  await server?.stop();
 });
 
 describe('npm start -- <wrangler dev args>', () => {
@@ -111,7 +63,7 @@ describe('npm start -- <wrangler dev args>', () => {
     expect(output).toMatch(/JWT_PRIVATE_KEY +\(secret, set\) +\S*e2e\.vars\n/);
     expect(output).not.toContain('Using secrets defined in .dev.vars');
     const secrets = [
-      ...readFileSync(varsFile, 'utf8').matchAll(
+      ...readFileSync((await localFilesOf(server)).varsFile, 'utf8').matchAll(
         /^(?:JWT_PRIVATE_KEY|SECRET_ENCRYPTION_KEY|BACKUP_CODE_PEPPER)='(.+)'$/gm,
       ),
     ];
@@ -170,7 +122,8 @@ describe('npm start, then the HTTP API', () => {
     });
     expect(reset.status).toBe(200);
     expect((await api('GET', 'me/', undefined, other.body.access_token)).status).toBe(401);
-    expect((await api('POST', 'login/', { email, password: PASSWORD })).status).toBe(401);
+    const stale = await api('POST', 'login/', { email, password: PASSWORD });
+    expect([stale.status, stale.body.code]).toEqual([400, 'invalid_credentials']);
     const signedIn = await api('POST', 'login/', { email, password: NEW_PASSWORD });
     expect(signedIn.status).toBe(200);
 
@@ -193,6 +146,7 @@ describe('npm start, then the HTTP API', () => {
     // The first SUPER_ADMIN, promoted from the shell as the README says, then the admin API.
     const adminToken = second.body.access_token;
     expect((await api('GET', 'admin/users/', undefined, adminToken)).status).toBe(403);
+    const { state } = await localFilesOf(server);
     const promoted = spawnSync('npm', ['run', 'admin:promote', '--', email, `--persist-to=${state}`], {
       cwd: root,
       encoding: 'utf8',

@@ -11,8 +11,20 @@ const vars = {
   ip: '203.0.113.5',
   reasons: 'a new country',
   provider: 'Google',
+  name: 'MacBook Touch ID',
+  new_email: 'a•••@school.example',
 };
-const withLink = new Set(['verification', 'password_reset', 'security_alert', 'provider_linked']);
+const withLink = new Set([
+  'verification',
+  'password_reset',
+  'security_alert',
+  'provider_linked',
+  'passkey_added',
+  'passkey_clone_detected',
+  'email_change_confirm',
+  'account_deletion_scheduled',
+  'account_deletion_scheduled_by_staff',
+]);
 const withDecline = new Set(['verification']);
 
 describe('email templates', () => {
@@ -29,8 +41,16 @@ describe('email templates', () => {
     expect(TEMPLATE_NAMES.sort()).toEqual(
       [
         'account_locked',
+        'backup_codes_regenerated',
+        'account_deletion_cancelled',
+        'account_deletion_scheduled',
+        'account_deletion_scheduled_by_staff',
+        'email_change_confirm',
+        'email_change_requested',
         'mfa_disabled',
         'mfa_enabled',
+        'passkey_added',
+        'passkey_clone_detected',
         'password_changed',
         'password_reset',
         'provider_linked',

@@ -27,7 +27,7 @@ afterEach(() => {
 
 async function failTimes(email: string, times: number) {
   for (let i = 0; i < times; i++) {
-    await problem(await post('login', { email, password: WRONG }), 401, 'invalid_credentials');
+    await problem(await post('login', { email, password: WRONG }), 400, 'invalid_credentials');
   }
 }
 
@@ -121,9 +121,13 @@ describe('account lockout', () => {
     const results = await Promise.all(
       Array.from({ length: 20 }, () => post('login', { email: user.email, password: WRONG })),
     );
-    const statuses = results.map((response) => response.status);
-    expect(statuses.filter((status) => status === 401)).toHaveLength(5);
-    expect(statuses.every((status) => [401, 423, 429].includes(status))).toBe(true);
+    const answers = await Promise.all(
+      results.map(async (response) => `${response.status} ${((await response.json()) as { code: string }).code}`),
+    );
+    expect(answers.filter((answer) => answer === '400 invalid_credentials')).toHaveLength(5);
+    expect(
+      answers.every((answer) => ['400 invalid_credentials', '423 account_locked', '429 rate_limited'].includes(answer)),
+    ).toBe(true);
     expect(await failedChecks(user.email)).toBe(5);
     const state = await lockoutOf(user.email);
     expect(state.failures).toBe(5);

@@ -22,7 +22,7 @@ describe('rate limits', () => {
         { email: uniqueEmail(), password: PASSWORD },
         { env: limits, headers: { 'CF-Connecting-IP': ip } },
       );
-      expect(response.status).toBe(401);
+      await problem(response, 400, 'invalid_credentials');
       expect(response.headers.get('RateLimit-Limit')).toBe('3');
       expect(response.headers.get('RateLimit-Remaining')).toBe(String(2 - i));
     }
@@ -43,17 +43,17 @@ describe('rate limits', () => {
       { email: uniqueEmail(), password: PASSWORD },
       { env: limits, headers: { 'CF-Connecting-IP': '198.51.100.8' } },
     );
-    expect(otherIp.status).toBe(401);
+    await problem(otherIp, 400, 'invalid_credentials');
   });
 
   it('counts IPv6 clients per /64, so rotating addresses within it does not escape', async () => {
     const limits = { RATE_LIMIT_LOGIN_IP: '2/60' };
     const attempt = (ip: string) =>
       post('login', { email: uniqueEmail(), password: PASSWORD }, { env: limits, headers: { 'CF-Connecting-IP': ip } });
-    expect((await attempt('2001:db8:aa:1::1')).status).toBe(401);
-    expect((await attempt('2001:0db8:00aa:0001:ffff::2')).status).toBe(401);
+    await problem(await attempt('2001:db8:aa:1::1'), 400, 'invalid_credentials');
+    await problem(await attempt('2001:0db8:00aa:0001:ffff::2'), 400, 'invalid_credentials');
     await problem(await attempt('2001:db8:aa:1:1234:5678:9abc:def0'), 429, 'rate_limited');
-    expect((await attempt('2001:db8:aa:2::1')).status).toBe(401);
+    await problem(await attempt('2001:db8:aa:2::1'), 400, 'invalid_credentials');
   });
 
   it('refuses before any hashing: a rate-limited login leaves no failed attempt', async () => {

@@ -117,6 +117,28 @@ describe('scheduled purge', () => {
     logs.restore();
   });
 
+  it('removes expired WebAuthn challenges, used or not, and keeps live ones', async () => {
+    const user = await registerVerified();
+    const now = Date.now();
+    const insertChallenge = (id: string, expiresAt: number, usedAt: number | null, userId: string | null) =>
+      sql(
+        'INSERT INTO webauthn_challenges (id, challenge_hash, ceremony, user_id, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        id,
+        `hash-${id}`,
+        userId ? 'registration' : 'authentication',
+        userId,
+        now - 600_000,
+        expiresAt,
+        usedAt,
+      ).run();
+    await insertChallenge('c-live', now + 60_000, null, null);
+    await insertChallenge('c-used-live', now + 60_000, now - 1000, user.id);
+    await insertChallenge('c-expired', now - 1, null, null);
+    await insertChallenge('c-expired-used', now - 1, now - 120_000, user.id);
+    await runCron(now);
+    expect(await ids('webauthn_challenges')).toEqual(['c-live', 'c-used-live']);
+  });
+
   it('follows HISTORY_RETENTION_DAYS', async () => {
     const user = await registerVerified();
     await sql(

@@ -18,6 +18,15 @@ function advance(ms: number) {
   vi.useFakeTimers({ now: Date.now() + ms, toFake: ['Date'] });
 }
 
+/** Each answer as `status` (success) or `status code` (problem), to compare parallel results. */
+async function outcomes(responses: Response[]): Promise<string[]> {
+  return Promise.all(
+    responses.map(async (response) =>
+      response.ok ? String(response.status) : `${response.status} ${(await json(response)).code}`,
+    ),
+  );
+}
+
 async function mfaToken(email: string): Promise<string> {
   const body = await problem(await post('login', { email, password: PASSWORD }), 428, 'mfa_required');
   return body.mfa_token;
@@ -168,7 +177,7 @@ describe('login with MFA', () => {
     expect(body.mfa_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const after = await sql('SELECT count(*) AS n FROM sessions WHERE user_id = ?', user.id).first<{ n: number }>();
     expect(after?.n).toBe(before?.n);
-    await problem(await post('login', { email: user.email, password: 'Wrong-Password1!' }), 401, 'invalid_credentials');
+    await problem(await post('login', { email: user.email, password: 'Wrong-Password1!' }), 400, 'invalid_credentials');
   });
 
   it("accepts the seed's {email, password, mfa_code}", async () => {
@@ -186,7 +195,7 @@ describe('login with MFA', () => {
         password: 'Wrong-Password1!',
         mfa_code: codeAt(user.secret, Date.now(), 1),
       }),
-      401,
+      400,
       'invalid_credentials',
     );
   });
@@ -199,7 +208,7 @@ describe('login with MFA', () => {
       const token = await mfaToken(user.email);
       await problem(
         await post('login/mfa', { mfa_token: token, mfa_code: codeAt(user.secret, now, steps) }),
-        401,
+        400,
         'invalid_mfa_code',
       );
     }
@@ -218,13 +227,13 @@ describe('login with MFA', () => {
     expect((await post('login/mfa', { mfa_token: await mfaToken(user.email), mfa_code: code })).status).toBe(200);
     await problem(
       await post('login/mfa', { mfa_token: await mfaToken(user.email), mfa_code: code }),
-      401,
+      400,
       'invalid_mfa_code',
     );
     const earlier = codeAt(user.secret, Date.now(), -1);
     await problem(
       await post('login/mfa', { mfa_token: await mfaToken(user.email), mfa_code: earlier }),
-      401,
+      400,
       'invalid_mfa_code',
     );
   });
@@ -237,7 +246,7 @@ describe('login with MFA', () => {
     const results = await Promise.all(
       Array.from({ length: 3 }, () => post('login/mfa', { email: user.email, password: PASSWORD, mfa_code: code })),
     );
-    expect(results.map((r) => r.status).sort()).toEqual([200, 401, 401]);
+    expect((await outcomes(results)).sort()).toEqual(['200', '400 invalid_mfa_code', '400 invalid_mfa_code']);
   });
 
   it('gives one success for two parallel uses of one MFA token, even with two valid codes', async () => {
@@ -248,7 +257,7 @@ describe('login with MFA', () => {
       post('login/mfa', { mfa_token: token, mfa_code: codeAt(user.secret, Date.now()) }),
       post('login/mfa', { mfa_token: token, mfa_code: user.backupCodes[5] }),
     ]);
-    expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
+    expect((await outcomes(results)).sort()).toEqual(['200', '400 invalid_mfa_token']);
   });
 
   it('lets only the newest MFA token work: a new sign-in voids the previous challenge', async () => {
@@ -258,7 +267,7 @@ describe('login with MFA', () => {
     const newer = await mfaToken(user.email);
     await problem(
       await post('login/mfa', { mfa_token: older, mfa_code: codeAt(user.secret, Date.now()) }),
-      401,
+      400,
       'invalid_mfa_token',
     );
     expect((await post('login/mfa', { mfa_token: newer, mfa_code: codeAt(user.secret, Date.now()) })).status).toBe(200);
@@ -273,7 +282,7 @@ describe('login with MFA', () => {
     expect((await post('login/mfa', { mfa_token: token, mfa_code: codeAt(user.secret, Date.now()) })).status).toBe(200);
     await problem(
       await post('login/mfa', { mfa_token: token, mfa_code: codeAt(user.secret, Date.now(), 1) }),
-      401,
+      400,
       'invalid_mfa_token',
     );
 
@@ -281,17 +290,17 @@ describe('login with MFA', () => {
     advance(5 * 60_000 + 1_000);
     await problem(
       await post('login/mfa', { mfa_token: stale, mfa_code: codeAt(user.secret, Date.now()) }),
-      401,
+      400,
       'invalid_mfa_token',
     );
-    await problem(await post('login/mfa', { mfa_token: 'C'.repeat(43), mfa_code: '123456' }), 401, 'invalid_mfa_token');
+    await problem(await post('login/mfa', { mfa_token: 'C'.repeat(43), mfa_code: '123456' }), 400, 'invalid_mfa_token');
   });
 
   it('a wrong code keeps the MFA token usable for a retry', async () => {
     const user = await userWithMfa();
     advance(60_000);
     const token = await mfaToken(user.email);
-    await problem(await post('login/mfa', { mfa_token: token, mfa_code: '000000' }), 401, 'invalid_mfa_code');
+    await problem(await post('login/mfa', { mfa_token: token, mfa_code: '000000' }), 400, 'invalid_mfa_code');
     expect((await post('login/mfa', { mfa_token: token, mfa_code: codeAt(user.secret, Date.now()) })).status).toBe(200);
   });
 
@@ -301,7 +310,7 @@ describe('login with MFA', () => {
     expect((await post('login/mfa', { mfa_token: await mfaToken(user.email), mfa_code: code })).status).toBe(200);
     await problem(
       await post('login/mfa', { mfa_token: await mfaToken(user.email), mfa_code: code }),
-      401,
+      400,
       'invalid_mfa_code',
     );
     const compact = user.backupCodes[1]!.replace('-', '');
@@ -314,7 +323,7 @@ describe('login with MFA', () => {
     const results = await Promise.all(
       Array.from({ length: 3 }, () => post('login/mfa', { email: user.email, password: PASSWORD, mfa_code: code })),
     );
-    expect(results.map((r) => r.status).sort()).toEqual([200, 401, 401]);
+    expect((await outcomes(results)).sort()).toEqual(['200', '400 invalid_mfa_code', '400 invalid_mfa_code']);
   });
 
   it('counts wrong codes towards the lockout', async () => {
@@ -322,7 +331,7 @@ describe('login with MFA', () => {
     advance(60_000);
     const token = await mfaToken(user.email);
     for (let i = 0; i < 5; i++) {
-      await problem(await post('login/mfa', { mfa_token: token, mfa_code: '000000' }), 401, 'invalid_mfa_code');
+      await problem(await post('login/mfa', { mfa_token: token, mfa_code: '000000' }), 400, 'invalid_mfa_code');
     }
     await problem(
       await post('login/mfa', { mfa_token: token, mfa_code: codeAt(user.secret, Date.now()) }),
@@ -338,12 +347,12 @@ describe('login with MFA', () => {
     for (let i = 0; i < 4; i++) {
       await problem(
         await post('login/mfa', { mfa_token: await mfaToken(user.email), mfa_code: '000000' }),
-        401,
+        400,
         'invalid_mfa_code',
       );
     }
     const token = await mfaToken(user.email); // a right password, then a fifth wrong code
-    await problem(await post('login/mfa', { mfa_token: token, mfa_code: '000000' }), 401, 'invalid_mfa_code');
+    await problem(await post('login/mfa', { mfa_token: token, mfa_code: '000000' }), 400, 'invalid_mfa_code');
     await problem(await post('login', { email: user.email, password: PASSWORD }), 423, 'account_locked');
   });
 
@@ -407,9 +416,12 @@ describe('POST mfa/backup-codes/', () => {
     );
     expect(body.message).toBe('Backup codes regenerated successfully');
     expect(body.backup_codes).toHaveLength(8);
+    const notice = logs.lastEmailTo(user.email);
+    expect(notice.subject).toBe('New backup codes were created');
+    for (const code of body.backup_codes) expect(notice.text).not.toContain(code);
     await problem(
       await post('login/mfa', { mfa_token: await mfaToken(user.email), mfa_code: user.backupCodes[0] }),
-      401,
+      400,
       'invalid_mfa_code',
     );
     expect(

@@ -43,7 +43,14 @@ describe('HTTP conventions', () => {
   });
 
   it('sets no-store, security headers and a request id on every response', async () => {
-    for (const response of [await get('health'), await get('missing'), await post('login', { email: 'x' })]) {
+    const outsideTheApi = await call('GET', '/favicon.ico');
+    expect(outsideTheApi.status).toBe(404);
+    for (const response of [
+      await get('health'),
+      await get('missing'),
+      await post('login', { email: 'x' }),
+      outsideTheApi,
+    ]) {
       expect(response.headers.get('Cache-Control')).toBe('no-store');
       expect(response.headers.get('X-Content-Type-Options')).toBe('nosniff');
       expect(response.headers.get('Strict-Transport-Security')).toContain('max-age=');

@@ -11,6 +11,7 @@ const secrets = {
   JWT_PRIVATE_KEY: privateKey,
   SECRET_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   BACKUP_CODE_PEPPER: randomBytes(32).toString('base64'),
+  REFRESH_TOKEN_SECRET: randomBytes(32).toString('base64'),
   INTROSPECTION_CREDENTIALS: `svc:${randomBytes(16).toString('hex')}`,
 };
 

@@ -48,7 +48,7 @@ describe('POST oauth/google/', () => {
         mfa_enabled: false,
       }),
       access_token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
-      refresh_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      refresh_token: expect.stringMatching(/^[A-Za-z0-9_-]{95}$/),
       expires_at: expect.any(String),
       message: 'Google authentication successful',
       is_new_user: true,

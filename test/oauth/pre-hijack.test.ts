@@ -65,7 +65,7 @@ describe('an unverified account is only a claim on its address', () => {
       password_hash: null,
     });
     // The squatter's password opens nothing, and the link they received verifies nothing.
-    await problem(await post('login', { email, password: ATTACKER_PASSWORD }), 401, 'invalid_credentials');
+    await problem(await post('login', { email, password: ATTACKER_PASSWORD }), 400, 'invalid_credentials');
     await problem(await post('verify-email', { token: squatter.verifyToken }), 400, 'invalid_token');
     const audit = await sql(
       "SELECT details FROM audit_log WHERE event = 'user.unverified_claim_removed' AND user_id = ?",
@@ -82,7 +82,7 @@ describe('an unverified account is only a claim on its address', () => {
     const body = await json(await post('oauth/github/', { code: account.code }, { env: OAUTH_ENV }));
     expect(body).toMatchObject({ is_new_user: true, user: { email } });
     expect(body.user.id).not.toBe(squatter.id);
-    await problem(await post('login', { email, password: ATTACKER_PASSWORD }), 401, 'invalid_credentials');
+    await problem(await post('login', { email, password: ATTACKER_PASSWORD }), 400, 'invalid_credentials');
   });
 
   it('an account verified in the normal way keeps its password when Google links by email', async () => {

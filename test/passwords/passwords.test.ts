@@ -82,7 +82,7 @@ describe('POST password/reset/', () => {
     expect(body).toEqual({ message: 'Password reset successful' });
     await problem(await get('me', { token: user.access_token }), 401, 'unauthorized');
     await problem(await post('refresh', { refresh_token: user.refresh_token }), 401, 'invalid_refresh_token');
-    await problem(await post('login', { email: user.email, password: PASSWORD }), 401, 'invalid_credentials');
+    await problem(await post('login', { email: user.email, password: PASSWORD }), 400, 'invalid_credentials');
     expect((await post('login', { email: user.email, password: NEW_PASSWORD })).status).toBe(200);
     expect(mail.lastEmailTo(user.email).subject).toBe('Your password was changed');
   });

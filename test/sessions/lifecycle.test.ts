@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { get, json, post, problem } from '../helpers/api';
 import { signedInUser, sql } from '../helpers/users';
+
+afterEach(() => vi.useRealTimers());
 
 describe('POST refresh/', () => {
   it('rotates the refresh token and returns session_token equal to access_token', async () => {
@@ -16,9 +18,10 @@ describe('POST refresh/', () => {
     expect(next.status).toBe(200);
   });
 
-  it('treats a rotated token presented again as theft: 401 and the whole session revoked', async () => {
+  it('treats a rotated token presented again after its grace window as theft: 401 and the whole session revoked', async () => {
     const user = await signedInUser();
     const rotated = await json(await post('refresh', { refresh_token: user.refresh_token }));
+    vi.useFakeTimers({ now: Date.now() + 31_000, toFake: ['Date'] });
     await problem(await post('refresh', { refresh_token: user.refresh_token }), 401, 'invalid_refresh_token');
     await problem(await post('refresh', { refresh_token: rotated.refresh_token }), 401, 'invalid_refresh_token');
     await problem(await get('me', { token: rotated.access_token }), 401, 'unauthorized');
@@ -31,15 +34,6 @@ describe('POST refresh/', () => {
     expect(audit?.n).toBe(1);
   });
 
-  it('gives exactly one success for parallel refreshes of one token', async () => {
-    const user = await signedInUser();
-    const results = await Promise.all(
-      Array.from({ length: 5 }, () => post('refresh', { refresh_token: user.refresh_token })),
-    );
-    expect(results.filter((response) => response.status === 200)).toHaveLength(1);
-    expect(results.filter((response) => response.status === 401)).toHaveLength(4);
-  });
-
   it('never extends a session past its absolute limit', async () => {
     const user = await signedInUser();
     await sql('UPDATE sessions SET expires_at = ? WHERE user_id = ?', Date.now() - 1, user.id).run();
@@ -49,7 +43,10 @@ describe('POST refresh/', () => {
   });
 
   it('refuses unknown and malformed refresh tokens', async () => {
-    await problem(await post('refresh', { refresh_token: 'A'.repeat(43) }), 401, 'invalid_refresh_token');
+    // The old format's length, the new format's length (a wrong version), and neither.
+    for (const unknown of ['A'.repeat(43), 'A'.repeat(95), 'A'.repeat(60)]) {
+      await problem(await post('refresh', { refresh_token: unknown }), 401, 'invalid_refresh_token');
+    }
     await problem(await post('refresh', { refresh_token: 'not valid!' }), 400, 'validation_failed');
     await problem(await post('refresh', {}), 400, 'validation_failed');
   });

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errors, json } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
-import { publicJwks } from './access-token';
+import { publicJwks } from '../tokens/access-token';
 
 const Jwk = z
   .object({
