@@ -85,4 +85,17 @@ describe('D1 Sessions API', () => {
       }
     }
   });
+
+  it('refuses an idle session when the check goes with the read, as me/ does (SESSION_IDLE_TTL)', async () => {
+    const tenMinutes = { SESSION_IDLE_TTL: '600' };
+    const user = await signedInUser();
+    for (const path of ['me/', 'login-history/', 'login-statistics/']) {
+      expect((await get(path, { token: user.access_token, env: tenMinutes })).status, path).toBe(200);
+    }
+    // Last used eleven minutes ago; the access token itself is still valid.
+    await sql('UPDATE sessions SET last_used_at = ? WHERE user_id = ?', Date.now() - 11 * 60_000, user.id).run();
+    for (const path of ['me/', 'login-history/', 'login-statistics/']) {
+      await problem(await get(path, { token: user.access_token, env: tenMinutes }), 401, 'unauthorized');
+    }
+  });
 });
