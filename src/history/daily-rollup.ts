@@ -56,7 +56,7 @@ export function countInDailyRollup(db: Database, userId: string, at: Date, attem
     });
 }
 
-/** Sums of attempts, successes and per-key tallies, merged from roll-ups and raw rows alike. */
+/** Sums of attempts, successes and per-key tallies over the roll-ups of a period. */
 export class StatisticsTotals {
   attempts = 0;
   successes = 0;
@@ -68,17 +68,6 @@ export class StatisticsTotals {
     for (const dimension of ['d', 'b', 'c'] as const) {
       for (const [key, n] of Object.entries(row.tallies[dimension] ?? {})) this.count(dimension, key, n);
     }
-  }
-
-  addAttempts(
-    row: { success: boolean; device: string; browserName: string | null; country: string | null },
-    n: number,
-  ) {
-    this.attempts += n;
-    if (row.success) this.successes += n;
-    this.count('d', tallyKey(row.device), n);
-    this.count('b', tallyKey(row.browserName), n);
-    this.count('c', tallyKey(row.country), n);
   }
 
   private count(dimension: keyof DailyTallies, key: string, n: number): void {

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, lt } from 'drizzle-orm';
+import { and, desc, eq, gte } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { type DailyTallies, loginHistory, loginHistoryDaily } from '../db/schema';
 import { locationOf } from '../lib/client-info';
@@ -35,17 +35,10 @@ export function historyView(row: typeof loginHistory.$inferSelect) {
 }
 
 /**
- * The statistics' queries, one batch whose cost depends on the days asked, not on the rows: the
- * roll-ups of every whole UTC day in the period (one row per day, primary key), plus the raw rows
- * of the period's first, partial day (at most a day of one user's attempts, grouped by SQLite).
+ * The statistics' query: the roll-ups of the period's UTC days (one row per day, primary key range),
+ * so its cost depends on the days asked, never on how many attempts a day holds.
  */
 export function statisticsQueries(db: Database, userId: string, since: Date) {
-  const firstWholeDay = dayOf(since) + 1;
-  const partialDay = and(
-    eq(loginHistory.userId, userId),
-    gte(loginHistory.createdAt, since),
-    lt(loginHistory.createdAt, new Date(firstWholeDay * DAY_MS)),
-  );
   return [
     db
       .select({
@@ -54,31 +47,16 @@ export function statisticsQueries(db: Database, userId: string, since: Date) {
         tallies: loginHistoryDaily.tallies,
       })
       .from(loginHistoryDaily)
-      .where(and(eq(loginHistoryDaily.userId, userId), gte(loginHistoryDaily.day, firstWholeDay))),
-    db
-      .select({
-        success: loginHistory.success,
-        device: loginHistory.device,
-        browserName: loginHistory.browserName,
-        country: loginHistory.country,
-        n: count(),
-      })
-      .from(loginHistory)
-      .where(partialDay)
-      .groupBy(loginHistory.success, loginHistory.device, loginHistory.browserName, loginHistory.country),
+      .where(and(eq(loginHistoryDaily.userId, userId), gte(loginHistoryDaily.day, dayOf(since)))),
   ] as const;
 }
 
-export type StatisticsRows = readonly [
-  Array<{ attempts: number; successes: number; tallies: DailyTallies }>,
-  Array<{ success: boolean; device: string; browserName: string | null; country: string | null; n: number }>,
-];
+export type StatisticsRows = readonly [Array<{ attempts: number; successes: number; tallies: DailyTallies }>];
 
 /** The seed's statistics body from the rows of `statisticsQueries`. */
-export function statisticsFrom([rollups, partialDay]: StatisticsRows, days: number) {
+export function statisticsFrom([rollups]: StatisticsRows, days: number) {
   const totals = new StatisticsTotals();
   for (const row of rollups) totals.addRollup(row);
-  for (const row of partialDay) totals.addAttempts(row, row.n);
   const { attempts, successes } = totals;
   return {
     total_attempts: attempts,
@@ -92,8 +70,14 @@ export function statisticsFrom([rollups, partialDay]: StatisticsRows, days: numb
   };
 }
 
+/**
+ * Where a period of `days` starts: at the UTC midnight that opens the day `days` × 24 h ago. The
+ * period is made of whole UTC days (the roll-ups' unit), so it covers the last `days` × 24 hours
+ * and at most one day more: counting the first day's raw rows instead would cost as many reads as
+ * that day has attempts, which an attacker controls.
+ */
 export function statisticsSince(days: number, now = Date.now()): Date {
-  return new Date(now - days * DAY_MS);
+  return new Date(dayOf(now - days * DAY_MS) * DAY_MS);
 }
 
 export async function loginStatisticsOf(db: Database, userId: string, days: number, now = Date.now()) {

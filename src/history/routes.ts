@@ -25,6 +25,8 @@ const statistics = createRoute({
   path: '/login-statistics',
   tags: ['History'],
   summary: 'Counts of attempts over the last `days` days',
+  description:
+    'Counted in whole UTC days, from the UTC midnight that opens the day `days` × 24 h ago until now (the daily roll-ups).',
   security: bearer,
   middleware: [readsFromReplica(), requireAuth({ session: 'with-read' })] as const,
   request: { query: StatisticsQuery },

@@ -53,7 +53,7 @@ describe('D1 Sessions API', () => {
         path,
         constraints: ['first-unconstrained'],
         // me/: the session join; the others: the session check and their reads in one batch.
-        executions: [path === 'me/' ? 'raw' : path.startsWith('login-history') ? 'batch of 3' : 'batch of 4'],
+        executions: [path === 'me/' ? 'raw' : 'batch of 3'],
       });
     }
   });
