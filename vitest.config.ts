@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { build } from 'esbuild';
 import { defineConfig } from 'vitest/config';
 
 /** Throw-away secrets for the test run: generated fresh, never written anywhere. */
@@ -35,6 +36,28 @@ function wranglerConfigWithoutLocalVars(): string {
   return copy;
 }
 
+/**
+ * The password-hashing Worker (hasher.wrangler.toml), bundled for Miniflare, which runs auxiliary
+ * Workers from JavaScript: the tests reach it through the same HASHER binding as `npm start`.
+ */
+async function hashingWorkerScript(): Promise<string> {
+  const toml = readFileSync(path.join(import.meta.dirname, 'hasher.wrangler.toml'), 'utf8');
+  const entry = /^main\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+  if (!entry) throw new Error('hasher.wrangler.toml has no main');
+  const outfile = path.join(import.meta.dirname, 'node_modules', '.cache', 'vitest-hasher', 'hasher.js');
+  await build({
+    entryPoints: [path.join(import.meta.dirname, entry)],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    external: ['node:*', 'cloudflare:*'],
+    outfile,
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
 export default defineConfig({
   test: {
     // Request logs are noise when a test passes and evidence when it fails.
@@ -46,6 +69,17 @@ export default defineConfig({
             main: './src/index.ts',
             wrangler: { configPath: wranglerConfigWithoutLocalVars() },
             miniflare: {
+              workers: [
+                {
+                  name: 'auth-service-hasher',
+                  modules: true,
+                  scriptPath: await hashingWorkerScript(),
+                  compatibilityDate: /^compatibility_date\s*=\s*"([^"]+)"/m.exec(
+                    readFileSync(path.join(import.meta.dirname, 'hasher.wrangler.toml'), 'utf8'),
+                  )?.[1],
+                  compatibilityFlags: ['nodejs_compat'],
+                },
+              ],
               email: {
                 send_email: [
                   { name: 'EMAIL' },

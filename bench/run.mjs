@@ -13,7 +13,7 @@ import path from 'node:path';
 import { ensureDevVars } from '../scripts/dev-vars.mjs';
 import { loadAverage, machine, render } from './lib/report.mjs';
 import { root, startDev, state, tmp, wrangler } from './lib/wrangler.mjs';
-import { BENCH_EVERY, measureAtSize, seedHistory, seedUsers } from './steps/growth.mjs';
+import { BENCH_EVERY, measureAtSize, rebuildRollups, seedHistory, seedUsers } from './steps/growth.mjs';
 import { runHttp } from './steps/http.mjs';
 import { runMicro } from './steps/micro.mjs';
 import { runOurMixed, runPeerMixed } from './steps/mixed.mjs';
@@ -36,6 +36,7 @@ const settings = {
   port: number('BENCH_PORT', 8787),
   workerPort: number('BENCH_WORKER_PORT', 8788),
   peerPort: number('BENCH_PEER_PORT', 8789),
+  hasherPort: number('BENCH_HASHER_PORT', 8790),
   readRounds: number('BENCH_READ_ROUNDS', 150),
   loginRounds: number('BENCH_LOGIN_ROUNDS', 12),
   probeDelayMs: number('BENCH_PROBE_DELAY_MS', 200),
@@ -44,6 +45,8 @@ const settings = {
     readRate: number('BENCH_MIXED_RATE', 30),
     loginRate: number('BENCH_MIXED_LOGIN_RATE', 1),
     slices: number('BENCH_MIXED_SLICES', 8),
+    /** Ours: quiet slices alternating with three busy conditions (where passwords are hashed). */
+    oursSlices: number('BENCH_MIXED_OUR_SLICES', 18),
     sliceSeconds: number('BENCH_MIXED_SLICE_SECONDS', 5),
   },
   phases: (process.env.BENCH_PHASES ?? 'http,peer,micro,growth').split(','),
@@ -88,10 +91,15 @@ const rootCompatibilityDate = () =>
 /** Limits raised so they do not stop the load; each request still pays the counter round trip. */
 const LOAD_VARS = { RATE_LIMIT_LOGIN_IP: '1000000/60', RATE_LIMIT_REFRESH_SESSION: '1000000/60' };
 
+/** The service and its password-hashing Worker in one wrangler dev, as `npm start` runs them. */
+const SERVICE_CONFIGS = [path.join(root, 'wrangler.toml'), path.join(root, 'hasher.wrangler.toml')];
+
 async function startService(label) {
   const server = await startDev({
     name: `service (${label})`,
     port: settings.port,
+    config: SERVICE_CONFIGS[0],
+    configs: SERVICE_CONFIGS.slice(1),
     envFile,
     vars: LOAD_VARS,
     readyPath: '/api/auth/health/',
@@ -140,7 +148,12 @@ function growHistory(size) {
     seconds,
   });
   historyRows = size;
-  return seconds;
+  const rollups = rebuildRollups({ label: String(size) });
+  run.seeding.push({
+    what: `login_history_daily rebuilt from ${size.toLocaleString('en-US')} rows (scripts/daily-rollups-backfill.mjs)`,
+    seconds: rollups,
+  });
+  return seconds + rollups;
 }
 
 async function httpPhase() {
@@ -173,11 +186,31 @@ async function attempt(key, work) {
   }
 }
 
+/**
+ * The password-hashing Worker in a wrangler dev of its own (another workerd process, so another
+ * thread), as `auth-service-hasher-apart`: the bench worker's HASHER_APART binding.
+ */
+async function startApartHasher() {
+  const hasher = await startDev({
+    name: 'password-hashing worker (own process)',
+    port: settings.hasherPort,
+    config: SERVICE_CONFIGS[1],
+    workerName: 'auth-service-hasher-apart',
+    persistTo: path.join(tmp, 'hasher-state'),
+    readyPath: '/',
+    readyStatus: 404,
+    log: path.join(tmp, 'hasher-apart.log'),
+  });
+  running.add(hasher);
+  return hasher;
+}
+
 async function startWorker() {
   const worker = await startDev({
     name: 'bench worker',
     port: settings.workerPort,
     config: path.join(root, 'bench', 'wrangler.toml'),
+    configs: SERVICE_CONFIGS.slice(1),
     envFile,
     vars: { ...rootVars(), ...LOAD_VARS },
     readyPath: '/health',
@@ -213,6 +246,8 @@ async function startPeerIfAny() {
  */
 async function workerPhase() {
   const withPeer = settings.phases.includes('peer');
+  // The apart hasher first: the bench worker finds it in the dev registry when it starts.
+  const hasher = withPeer ? await startApartHasher() : null;
   const [worker, peer] = await Promise.all([startWorker(), withPeer ? startPeerIfAny() : null]);
   try {
     if (withPeer) {
@@ -243,7 +278,7 @@ async function workerPhase() {
       await attempt('micro', () => runMicro({ url: worker.url, hashes: settings.hashes, log }));
     }
   } finally {
-    await Promise.all([stop(worker), peer ? stop(peer) : null]);
+    await Promise.all([stop(worker), peer ? stop(peer) : null, hasher ? stop(hasher) : null]);
   }
 }
 

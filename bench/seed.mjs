@@ -260,10 +260,19 @@ ${dropLookupTables}`;
  * Times spread over the last 90 days.
  *
  * `indexes` ({name, sql} read from sqlite_master) are dropped before the insert and rebuilt after
- * it: building an index over sorted data is about twice as fast as a million random B-tree inserts
- * into three indexes. The rebuilt indexes are the migrations' own definitions, read back verbatim.
+ * it (unless `rebuild` is false: a series of inserts rebuilds them once, after the last): building an
+ * index over sorted data is about twice as fast as a million random B-tree inserts into three
+ * indexes. The rebuilt indexes are the migrations' own definitions, read back verbatim.
  */
-export function historySql({ from, to, benchEvery, indexes = [], now = Date.now() }) {
+export function historySql({
+  from,
+  to,
+  benchEvery,
+  indexes = [],
+  rebuild = true,
+  spanMs = HISTORY_SPAN_MS,
+  now = Date.now(),
+}) {
   const [c, p] = [clients(), places()];
   return `${c.sql}
 ${p.sql}
@@ -288,13 +297,33 @@ SELECT ${UUID},
   p.country, p.country_code, p.city, p.region, p.lat, p.lon, p.tz,
   ok AND NOT unknown AND h % 50 = 7,
   CASE WHEN ok AND NOT unknown AND h % 50 = 7 THEN '["new_country"]' END,
-  ${now} - (n * 40503 + h) % ${HISTORY_SPAN_MS}
+  ${now} - (n * 40503 + h) % ${spanMs}
 FROM picked
 CROSS JOIN users u ON u.rowid = CASE WHEN mine THEN 1 ELSE 3 + n % ${OTHER_USERS} END
 CROSS JOIN _seed_clients c ON c.slot = (h / 7) % ${c.slots}
 CROSS JOIN _seed_places p ON p.slot = (h / 131) % ${p.slots};
-${indexes.map((index) => `${index.sql};`).join('\n')}
+${rebuild ? indexes.map((index) => `${index.sql};`).join('\n') : ''}
 ${dropLookupTables}`;
+}
+
+/**
+ * Audit entries as a successful sign-in writes them (`login.succeeded`, with its session id, method
+ * and amr), `perUser` per other user, spread over `spanMs`: the table a sign-in grows the most over
+ * AUDIT_RETENTION_DAYS.
+ */
+export function auditSql({ perUser, spanMs = HISTORY_SPAN_MS, now = Date.now() }) {
+  const c = clients();
+  return `${c.sql}
+WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${OTHER_USERS} * ${perUser}),
+  picked AS (SELECT n, (n * 2654435761) % 4294967296 AS h FROM seq)
+INSERT INTO audit_log (id, event, user_id, actor_id, ip_address, user_agent, details, created_at)
+SELECT ${UUID}, 'login.succeeded', u.id, u.id, ${ipExpression('h')}, c.ua,
+  json_object('session_id', ${UUID}, 'method', 'password', 'amr', json_array('password')),
+  ${now} - (n * 40503 + h) % ${spanMs}
+FROM picked
+CROSS JOIN users u ON u.rowid = 3 + n % ${OTHER_USERS}
+CROSS JOIN _seed_clients c ON c.slot = (h / 7) % ${c.slots};
+DROP TABLE IF EXISTS _seed_clients;`;
 }
 
 export function writeSql(file, sql) {

@@ -16,11 +16,30 @@ let active = null;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Called only while a probe is active (callers check `active` first: no extra await otherwise). */
+/**
+ * Called only while a probe is active (callers check `active` first: no extra await otherwise).
+ * Returns the recorded call, for the caller to add what D1 reports once it has answered.
+ */
 async function record(kind, detail, delayMs) {
   const probe = active;
-  probe.calls.push({ kind, ...detail, at: Date.now() - probe.started, beforeAnswer: !probe.answered });
+  const call = { kind, ...detail, at: Date.now() - probe.started, beforeAnswer: !probe.answered };
+  probe.calls.push(call);
   if (delayMs(probe) > 0) await sleep(delayMs(probe));
+  return call;
+}
+
+/**
+ * Rows D1 says an execution read and wrote (its `meta`; `first()` and `raw()` return rows without
+ * it, which only the service's reads use).
+ */
+function addMeta(call, results) {
+  if (!call) return;
+  for (const result of Array.isArray(results) ? results : [results]) {
+    const meta = result?.meta;
+    if (!meta) continue;
+    call.rowsRead = (call.rowsRead ?? 0) + (meta.rows_read ?? 0);
+    call.rowsWritten = (call.rowsWritten ?? 0) + (meta.rows_written ?? 0);
+  }
 }
 
 const d1Delay = (probe) => probe.d1DelayMs;
@@ -39,8 +58,12 @@ class CountedStatement {
   }
 
   async #run(method, args) {
-    if (active) await record('statement', { method, sql: shortSql(this.sql), params: this.params.length }, d1Delay);
-    return this.inner[method](...args);
+    const call = active
+      ? await record('statement', { method, sql: shortSql(this.sql), params: this.params.length }, d1Delay)
+      : null;
+    const result = await this.inner[method](...args);
+    if (method === 'run' || method === 'all') addMeta(call, result);
+    return result;
   }
 
   first(...args) {
@@ -64,8 +87,12 @@ function countedD1(db) {
       if (property === 'prepare') return (sql) => new CountedStatement(target.prepare(sql), sql);
       if (property === 'batch') {
         return async (statements) => {
-          if (active) await record('batch', { sql: statements.map((s) => shortSql(s.sql ?? '?')) }, d1Delay);
-          return target.batch(statements.map((s) => (s instanceof CountedStatement ? s.inner : s)));
+          const call = active
+            ? await record('batch', { sql: statements.map((s) => shortSql(s.sql ?? '?')) }, d1Delay)
+            : null;
+          const results = await target.batch(statements.map((s) => (s instanceof CountedStatement ? s.inner : s)));
+          addMeta(call, results);
+          return results;
         };
       }
       if (property === 'exec') {

@@ -11,12 +11,16 @@
 // - any request with `x-bench-scrypt: cheap`: served with scrypt at ln=1,r=1,p=1 (own env object,
 //   so its own parsed configuration), to time a login without its hash.
 // - any request with `x-bench-quiet: 1`: console.log muted while it is served (the request log line).
+// - any request with `x-bench-hashing: inline | same-process | other-process`: passwords hashed in
+//   this isolate (no HASHER binding), by the password-hashing Worker in this wrangler dev (the
+//   default, as `npm start` runs it), or by the one in its own wrangler dev (HASHER_APART).
+// - any request with `x-bench-hasher: native`: served with PASSWORD_HASHER=native.
 import { scrypt as nodeScrypt } from 'node:crypto';
 import { Hono } from 'hono';
 import { findUserByEmail, toPublicUser } from '../src/accounts/users';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
-import { hasherFor, PasswordHasher } from '../src/credentials/password-hasher';
+import { PasswordHasher } from '../src/credentials/password-hasher';
 import { openDatabase } from '../src/db/client';
 import { findLiveSession, livenessAt } from '../src/db/live-session';
 import { parseUserAgent, readClientInfo } from '../src/lib/client-info';
@@ -40,12 +44,28 @@ staircase.get('/bench/mw', (c) => c.json({ ok: true }));
 staircase.get('/bench/auth', requireAuth(), (c) => c.json({ ok: true }));
 const floor = new Hono().get('/bench/floor', (c) => c.json({ ok: true, service: 'auth-service' }));
 
-const cheapEnvs = new WeakMap();
-function cheapEnv(env) {
-  let result = cheapEnvs.get(env);
+/**
+ * The environment a request is served with: variants of the worker's env by header, each one object
+ * per (env, variant) so that the service's per-env caches (configuration, hashers) keep working.
+ */
+const variants = new WeakMap();
+function variantEnv(env, request) {
+  const cheap = request.headers.get('x-bench-scrypt') === 'cheap';
+  const hasher = request.headers.get('x-bench-hasher') === 'native' ? 'native' : '';
+  const hashing = request.headers.get('x-bench-hashing') ?? 'same-process';
+  const key = `${cheap}|${hasher}|${hashing}`;
+  let perEnv = variants.get(env);
+  if (!perEnv) {
+    perEnv = new Map();
+    variants.set(env, perEnv);
+  }
+  let result = perEnv.get(key);
   if (!result) {
-    result = { ...env, ...CHEAP_SCRYPT };
-    cheapEnvs.set(env, result);
+    result = { ...env, ...(cheap ? CHEAP_SCRYPT : {}), ...(hasher ? { PASSWORD_HASHER: hasher } : {}) };
+    if (hashing === 'inline') delete result.HASHER;
+    if (hashing === 'other-process') result.HASHER = env.HASHER_APART;
+    delete result.HASHER_APART;
+    perEnv.set(key, result);
   }
   return result;
 }
@@ -80,23 +100,33 @@ function seededRandom(seed) {
 
 const int = (url, name, fallback) => Number.parseInt(url.searchParams.get(name) ?? '', 10) || fallback;
 
+/**
+ * Serves `work` with console.log muted, including the request log line, which the service writes
+ * just after its answer (a 0 ms timer): the mute is lifted by a later timer.
+ */
 async function quietly(work) {
   const log = console.log;
   console.log = () => {};
   try {
     return await work();
   } finally {
-    console.log = log;
+    setTimeout(() => {
+      console.log = log;
+    }, 5);
   }
 }
 
-/** `n` hashes, one sample each: `params=service` (the configured cost) or `peer` (ln=14, r=16, p=1). */
+/**
+ * `n` hashes, one sample each, in this isolate: `params=service` (the configured cost) or `peer`
+ * (ln=14, r=16, p=1); `impl=noble|native` (PASSWORD_HASHER).
+ */
 async function timeHash(url, env) {
   const config = loadConfig(env);
-  const hasher =
-    url.searchParams.get('params') === 'peer' ? new PasswordHasher({ logN: 14, r: 16, p: 1 }) : hasherFor(config);
+  const impl = url.searchParams.get('impl') === 'native' ? 'native' : 'noble';
+  const params = url.searchParams.get('params') === 'peer' ? { logN: 14, r: 16, p: 1 } : config.scrypt;
+  const hasher = new PasswordHasher(params, impl);
   const times = await series(int(url, 'n', 1), 1, () => hasher.hash('Bench-Passw0rd!'));
-  return { params: url.searchParams.get('params') ?? 'service', scrypt: config.scrypt, times };
+  return { params: url.searchParams.get('params') ?? 'service', impl, scrypt: config.scrypt, times };
 }
 
 /** The SQL, parameters and D1 method drizzle uses for `work` (run against a recording stand-in). */
@@ -233,6 +263,11 @@ async function timeParts(url, request, env, ctx, unwrappedEnv) {
     logStringify: ['request log line: JSON.stringify only', fast, logLine],
     logLine: ['request log line: JSON.stringify + console.log', slow, () => console.log(logLine())],
     logObject: ['request log line: console.log(object), no JSON.stringify', slow, () => console.log(logged)],
+    logMinimal: [
+      'request log line, three fields only (request id, path, status): JSON.stringify + console.log',
+      slow,
+      () => console.log(JSON.stringify({ request_id: logged.request_id, path: logged.path, status: 200 })),
+    ],
     jwt: ['verifyAccessToken (jose, Ed25519)', slow, () => verifyAccessToken(config, token)],
     publicUser: ['toPublicUser + JSON.stringify', fast, () => JSON.stringify(toPublicUser(user))],
     select1: ['D1: SELECT 1, through the counting wrapper', slow, () => env.DB.prepare('SELECT 1').first()],
@@ -282,7 +317,7 @@ async function timeParts(url, request, env, ctx, unwrappedEnv) {
 /** Serves a request to the bench worker that is meant for the service (or its /bench/ routes). */
 export async function serveService(request, env, ctx) {
   const url = new URL(request.url);
-  const serviceEnv = probedEnv(request.headers.get('x-bench-scrypt') === 'cheap' ? cheapEnv(env) : env, BINDINGS);
+  const serviceEnv = probedEnv(variantEnv(env, request), BINDINGS);
   if (url.pathname === '/bench/hash') return Response.json(await timeHash(url, serviceEnv));
   if (url.pathname === '/bench/hash-blocks') return Response.json(await hashBlocks());
   if (url.pathname === '/bench/parts') return Response.json(await timeParts(url, request, serviceEnv, ctx, env));

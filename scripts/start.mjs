@@ -14,7 +14,12 @@ const options = devOptions(args, root);
 // With --env-file, wrangler reads those files instead of .dev.vars: the secrets go there.
 ensureLocalSecrets(options.envFiles.length > 0 ? options.envFiles : [path.join(root, '.dev.vars')]);
 applyLocalMigrations(root, options.persistTo, (wranglerArgs) => runSync('wrangler', wranglerArgs));
-runForeground('wrangler', ['dev', ...args]);
+// The service and its password-hashing Worker (hasher.wrangler.toml, its HASHER binding) in one
+// wrangler dev, unless the arguments name their own configuration.
+const configs = args.some((arg) => /^(-c|--config)(=|$)/.test(arg))
+  ? []
+  : ['-c', 'wrangler.toml', '-c', 'hasher.wrangler.toml'];
+runForeground('wrangler', ['dev', ...configs, ...args]);
 printConfigOnceListening();
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SCRYPT_IMPLEMENTATIONS } from './credentials/scrypt';
 import { ROLES, type Role } from './db/schema';
 import { deriveWebAuthnSettings, type WebAuthnSettings } from './passkeys/settings';
 
@@ -119,6 +120,8 @@ export const configSchema = z.object({
   SCRYPT_LOG_N: z.coerce.number().int().min(1).max(20).default(14),
   SCRYPT_R: z.coerce.number().int().min(1).max(32).default(8),
   SCRYPT_P: z.coerce.number().int().min(1).max(16).default(5),
+  /** Which scrypt derives the keys: @noble/hashes (as designed) or node:crypto (faster); same strings. */
+  PASSWORD_HASHER: z.enum(SCRYPT_IMPLEMENTATIONS).default('noble'),
   LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
   LOCKOUT_DURATION: seconds(30 * 60),
   RATE_LIMIT_LOGIN_IP: rateLimit('60/60'),
@@ -145,6 +148,8 @@ export const configSchema = z.object({
     .transform((value) => value === 'true'),
   EMAIL_FROM: z.string().min(3).default('Learning Platform <no-reply@localhost>'),
   HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
+  /** The statistics' daily roll-ups may outlive the raw rows (docs/capacity.md); unset: the same. */
+  HISTORY_DAILY_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(730),
   ADMIN_MFA_REQUIRED_ROLES: roleList('SUPER_ADMIN,ADMIN,SUPPORT,MODERATOR'),
   /** `id:secret` pairs, comma-separated: the services allowed to call introspect/. */
@@ -249,6 +254,7 @@ function toConfig(raw: z.infer<typeof configSchema>) {
     emailVerificationTtl: raw.EMAIL_VERIFICATION_TTL,
     passwordResetTtl: raw.PASSWORD_RESET_TTL,
     scrypt: { logN: raw.SCRYPT_LOG_N, r: raw.SCRYPT_R, p: raw.SCRYPT_P },
+    passwordHasher: raw.PASSWORD_HASHER,
     lockout: { threshold: raw.LOCKOUT_THRESHOLD, lockSeconds: raw.LOCKOUT_DURATION },
     rateLimits: {
       loginPerIp: raw.RATE_LIMIT_LOGIN_IP,
@@ -277,7 +283,11 @@ function toConfig(raw: z.infer<typeof configSchema>) {
       composition: raw.PASSWORD_COMPOSITION,
       rejectCommon: raw.PASSWORD_REJECT_COMMON,
     },
-    retention: { historyDays: raw.HISTORY_RETENTION_DAYS, auditDays: raw.AUDIT_RETENTION_DAYS },
+    retention: {
+      historyDays: raw.HISTORY_RETENTION_DAYS,
+      historyDailyDays: raw.HISTORY_DAILY_RETENTION_DAYS ?? raw.HISTORY_RETENTION_DAYS,
+      auditDays: raw.AUDIT_RETENTION_DAYS,
+    },
     adminMfaRequiredRoles: raw.ADMIN_MFA_REQUIRED_ROLES,
     introspectionClients: raw.INTROSPECTION_CREDENTIALS,
     version: raw.SERVICE_VERSION,

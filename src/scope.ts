@@ -23,7 +23,9 @@ export function scopeOf(c: Context<AppEnv>): Scope {
   const requestId = c.get('requestId');
   const scope: Scope = {
     env: c.env,
-    db: openDatabase(c.env.DB),
+    // Only reads a route opted in (`readsFromReplica`) may start on a replica; everything else,
+    // and every write, goes to the primary (see README, "Reads and D1 replicas").
+    db: openDatabase(c.env.DB, c.get('replicaReads') ? 'first-unconstrained' : 'first-primary'),
     config: c.get('config'),
     client: c.get('client'),
     requestId,

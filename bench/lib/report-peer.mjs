@@ -45,6 +45,11 @@ export function headline(run) {
     pairedBeyondHash(s['peer.unknown'], s['peer.hash']),
   ];
   figures.loginCheap = p50(s['ours.loginCheap']);
+  figures.hashers = {
+    login: [p50(s['ours.login']), p50(s['ours.loginNative'])],
+    hash: [inWorker(s['ours.hash']), inWorker(s['ours.hashNative'])],
+  };
+  figures.loginInline = p50(s['ours.loginInline']);
   return figures;
 }
 
@@ -110,6 +115,18 @@ function sideBySideTables(run) {
         `same memory-hard work as the peer’s hash: noble ÷ node:crypto = ${fmt(ratio(inWorker(s['ours.hashAtPeerCost']), h.hash[1]))}`,
       ],
       [
+        '`POST login/` with `PASSWORD_HASHER=native` (node:crypto scrypt, same stored hash)',
+        fmt(p50(s['ours.loginNative'])),
+        fmt(inWorker(s['ours.hashNative'])),
+        `against the default (noble): login ÷ ${fmt(ratio(h.hashers.login[1], h.hashers.login[0]))}, hash ÷ ${fmt(ratio(h.hashers.hash[1], h.hashers.hash[0]))}`,
+      ],
+      [
+        '`POST login/` hashing in the serving isolate (no `HASHER` binding)',
+        fmt(h.loginInline),
+        '',
+        `the password-hashing Worker's RPC costs a login ${fmt(h.login[0] - h.loginInline)} ms (p50 with it − without)`,
+      ],
+      [
         'our default hash (ln=14, r=8, p=5) ÷ at the peer’s cost',
         '',
         fmt(ratio(h.hash[0], inWorker(s['ours.hashAtPeerCost']))),
@@ -152,7 +169,7 @@ function staircaseTable(run) {
     ],
     ['+ requireAuth: token check, session + user (1 D1 query) (`/bench/auth`)', 'ours.auth'],
     ['+ nested routing and the user body: `GET me/`', 'ours.me'],
-    ['`GET me/` with console.log muted (no request log line)', 'ours.meQuiet'],
+    ['`GET me/` with console.log muted (no request log line, which is written after the answer)', 'ours.meQuiet'],
   ];
   let previous = Number.NaN;
   return table(
@@ -191,9 +208,9 @@ function budgetTable(parts, run) {
       `request-context middleware alone: ${fmt(m('context') - m('floor'))}; readClientInfo ${fmt(m('clientInfo'))} (ua-parser ${fmt(m('userAgent'))}), randomUUID ${fmt(m('uuid'))}, cached loadConfig ${fmt(m('config'))}`,
     ],
     [
-      'the request log line (one console.log; locally workerd hands it to wrangler dev)',
+      'the request log line (one console.log, written after the answer; locally workerd hands it to wrangler dev)',
       m('mw') - m('mwQuiet'),
-      `alone: ${fmt(m('logLine'))} per line (${fmt(m('logStringify'))} of it JSON.stringify)`,
+      `alone: ${fmt(m('logLine'))} per line (${fmt(m('logStringify'))} of it JSON.stringify); console.log(object) ${fmt(m('logObject'))}; three fields ${fmt(m('logMinimal'))}`,
     ],
     ['requireAuth: token check', m('jwt'), 'jose jwtVerify, Ed25519'],
     [
@@ -238,6 +255,7 @@ function roundTripTable(roundTrips) {
         r.d1BeforeAnswer,
         r.criticalD1,
         r.criticalDurableObject === null ? '–' : `${r.durableObject} / ${r.criticalDurableObject}`,
+        r.rowsWritten ?? 'n/a',
         fmt(r.answerMs),
       ]);
     }
@@ -251,6 +269,7 @@ function roundTripTable(roundTrips) {
       'issued before the answer',
       'sequential D1 round trips the answer waits for',
       'Durable Object calls / sequential',
+      'rows written (D1 meta)',
       'in-worker answer ms (no delay, best of 2)',
     ],
     rows,
@@ -277,46 +296,64 @@ function roundTripDetails(roundTrips) {
   return lines.join('\n');
 }
 
+const PLACES = {
+  inline: 'hashing in the serving isolate (before)',
+  'same-process': 'hashing Worker, same process (`npm start`)',
+  'other-process': 'hashing Worker, own process',
+  logins: 'with logins',
+};
+
+/** Reads under load: p50 / p99 without logins, then with logins in each busy condition. */
 function mixedTable(mixed) {
   const rows = [];
   for (const [side, result] of [
     ['ours', mixed.ours],
     ['peer', mixed.peer],
   ]) {
-    if (!result) continue;
+    if (!result?.busy) continue;
     for (const key of Object.keys(result.quiet)) {
       const quiet = result.quiet[key];
-      const busy = result.logins[key];
+      for (const [condition, busy] of Object.entries(result.busy)) {
+        const read = busy.reads[key];
+        rows.push([
+          `${side}: ${key}`,
+          PLACES[condition] ?? condition,
+          `${quiet.count} / ${read?.count ?? 0}`,
+          `${fmt(quiet.p50)} / ${fmt(quiet.p99)}`,
+          `${fmt(read?.p50)} / ${fmt(read?.p99)}`,
+          fmt(ratio(read?.p99, quiet.p99)),
+          [failures(quiet), failures(read)].filter(Boolean).join('; ') || '–',
+        ]);
+      }
+    }
+    for (const [condition, busy] of Object.entries(result.busy)) {
       rows.push([
-        `${side}: ${key}`,
-        `${quiet.count} / ${busy?.count ?? 0}`,
-        fmt(quiet.p50),
-        fmt(quiet.p99),
-        fmt(busy?.p50),
-        fmt(busy?.p99),
-        fmt(ratio(busy?.p99, quiet.p99)),
-        [failures(quiet), failures(busy)].filter(Boolean).join('; ') || '–',
+        `${side}: the logins themselves`,
+        PLACES[condition] ?? condition,
+        `– / ${busy.login.count}`,
+        '',
+        `${fmt(busy.login.p50)} / ${fmt(busy.login.p99)}`,
+        '',
+        '',
       ]);
     }
     rows.push([
-      `${side}: the logins themselves`,
-      `– / ${result.login.count}`,
+      `${side}: all conditions`,
       '',
       '',
-      fmt(result.login.p50),
-      fmt(result.login.p99),
       '',
-      `${result.loginFailures} failed; reads that waited for a free client: ${result.late}`,
+      '',
+      '',
+      `${result.loginFailures} logins failed; reads that waited for a free client: ${result.late}`,
     ]);
   }
   return table(
     [
       'reads',
+      'logins hashed by',
       'samples (without / with logins)',
-      'p50 ms without logins',
-      'p99 without',
-      'p50 with logins',
-      'p99 with',
+      'p50 / p99 ms without logins',
+      'p50 / p99 ms with logins',
       'p99 with ÷ without',
       'notes',
     ],
@@ -346,13 +383,21 @@ function headlineLines(run) {
       `- Sequential round trips before the answer: \`me/\` ${describe(trips.ours['GET me/'])}, \`refresh/\` ${describe(trips.ours['POST refresh/'])}, \`login/\` ${describe(trips.ours['POST login/'])}; peer \`get-session\` ${describe(trips.peer?.['GET get-session'])}, \`sign-in/email\` ${describe(trips.peer?.['POST sign-in/email'])}.`,
     );
   }
+  if (h?.hashers) {
+    lines.push(
+      `- \`PASSWORD_HASHER\`: \`login/\` p50 noble ${fmt(h.hashers.login[0])} ms, native ${fmt(h.hashers.login[1])} ms (÷ ${fmt(ratio(h.hashers.login[1], h.hashers.login[0]))}); the hash alone ${fmt(h.hashers.hash[0])} vs ${fmt(h.hashers.hash[1])} ms (÷ ${fmt(ratio(h.hashers.hash[1], h.hashers.hash[0]))}).`,
+    );
+  }
   const mixed = run.mixed;
-  if (mixed?.ours?.quiet?.['me/']) {
+  if (mixed?.ours?.quiet?.['me/'] && mixed.ours.busy) {
     const q = mixed.ours.quiet['me/'];
-    const b = mixed.ours.logins['me/'];
-    let line = `- Mixed load, \`me/\` p50 / p99 without logins ${fmt(q.p50)} / ${fmt(q.p99)} ms, with logins ${fmt(b?.p50)} / ${fmt(b?.p99)} ms (p99 × ${fmt(ratio(b?.p99, q.p99))})`;
+    const parts = Object.entries(mixed.ours.busy).map(([condition, busy]) => {
+      const b = busy.reads['me/'];
+      return `${PLACES[condition] ?? condition}: ${fmt(b?.p50)} / ${fmt(b?.p99)} ms (p99 × ${fmt(ratio(b?.p99, q.p99))})`;
+    });
+    let line = `- Mixed load, \`me/\` p50 / p99 without logins ${fmt(q.p50)} / ${fmt(q.p99)} ms; with logins, ${parts.join('; ')}`;
     const pq = mixed.peer?.quiet?.['get-session'];
-    const pb = mixed.peer?.logins?.['get-session'];
+    const pb = mixed.peer?.busy?.logins?.reads?.['get-session'];
     if (pq)
       line += `; peer \`get-session\` ${fmt(pq.p50)} / ${fmt(pq.p99)} → ${fmt(pb?.p50)} / ${fmt(pb?.p99)} ms (p99 × ${fmt(ratio(pb?.p99, pq.p99))})`;
     lines.push(`${line}.`);
@@ -420,7 +465,7 @@ export function renderPeerSections(run) {
   else if (run.mixed?.ours) {
     const m = run.mixed.ours.settings;
     parts.push(
-      `Open loop: ${m.readRate} reads/s over up to ${m.clients} connections (ours: me/ 50 %, login-history/ 20 %, login-statistics/ 20 %, refresh/ 10 %; peer: get-session), in ${m.slices} alternating slices of ${m.sliceSeconds} s without and with logins at ${m.loginRate}/s (right password, default cost: ours scrypt ln=14 r=8 p=5, the peer its own).`,
+      `Open loop: ${m.readRate} reads/s over up to ${m.clients} connections (ours: me/ 50 %, login-history/ 20 %, login-statistics/ 20 %, refresh/ 10 %; peer: get-session), in ${m.slices} slices of ${m.sliceSeconds} s alternating without logins and with logins at ${m.loginRate}/s (right password, default cost: ours scrypt ln=14 r=8 p=5, the peer its own); ours cycles its busy slices through where the logins hash: in the serving isolate, in the password-hashing Worker of the same wrangler dev, in one running in its own process. Locally one workerd process runs all its isolates on one thread, so only a hash in another process can leave the reads alone; see the README's "Reads while sign-ins hash" for what production does.`,
       '',
       mixedTable(run.mixed),
       '',

@@ -152,6 +152,18 @@ function growthTable(growth) {
   );
 }
 
+/** The statistics' growth in one sentence: largest size's p50 ÷ smallest's (the target is ≤ 1.3). */
+function growthLines(growth = []) {
+  const measured = growth.filter((g) => g.statistics?.[0]);
+  if (measured.length < 2) return [];
+  const [first, last] = [measured[0], measured[measured.length - 1]];
+  const p50 = (g, key) => g[key][0].p50;
+  return [
+    `login-statistics/ (answered from the daily roll-ups) p50 at ${last.size.toLocaleString('en-US')} rows ÷ at ${first.size.toLocaleString('en-US')}: ${fmt(ratio(p50(last, 'statistics'), p50(first, 'statistics')))} (${fmt(p50(last, 'statistics'))} ms ÷ ${fmt(p50(first, 'statistics'))} ms; the target is ≤ 1.3). login-history/: ${fmt(ratio(p50(last, 'history'), p50(first, 'history')))}.`,
+    '',
+  ];
+}
+
 /**
  * The lockout's cost on each guarded login: its total minus the credential check timed inside it,
  * minus the inner check's own timing bracket (median of /tick).
@@ -311,6 +323,7 @@ export function render(run) {
     '',
     run.growth?.length ? growthTable(run.growth) : 'Not measured.',
     '',
+    ...growthLines(run.growth),
     '## Seeding',
     '',
     table(

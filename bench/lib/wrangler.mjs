@@ -10,6 +10,11 @@ export { root };
 export const tmp = path.join(root, 'bench', '.tmp');
 export const state = path.join(tmp, 'state');
 const wranglerBin = path.join(root, 'node_modules', '.bin', 'wrangler');
+/**
+ * The bench's own dev registry (where `wrangler dev` processes find each other's Workers for
+ * service bindings): another project's dev servers on this machine never answer our bindings.
+ */
+const benchEnv = () => toolEnv({ WRANGLER_REGISTRY_PATH: path.join(tmp, 'registry') });
 
 function tail(file, lines = 25) {
   return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
@@ -20,7 +25,7 @@ export function wrangler(args, { log, timeoutMs = 240_000 } = {}) {
   const fd = openSync(log, 'w');
   const result = spawnSync(wranglerBin, args, {
     cwd: root,
-    env: toolEnv(),
+    env: benchEnv(),
     stdio: ['ignore', fd, fd],
     timeout: timeoutMs,
   });
@@ -31,13 +36,13 @@ export function wrangler(args, { log, timeoutMs = 240_000 } = {}) {
   return readFileSync(log, 'utf8');
 }
 
-/** `wrangler d1 execute DB --local` against the bench state: a SQL file or one command. */
-export function d1({ file, command, log, config }) {
-  const args = ['d1', 'execute', 'DB', '--local', '--persist-to', state, '--yes'];
+/** `wrangler d1 execute DB --local` against the bench state (or `persistTo`): a SQL file or one command. */
+export function d1({ file, command, log, config, persistTo = state, timeoutMs }) {
+  const args = ['d1', 'execute', 'DB', '--local', '--persist-to', persistTo, '--yes'];
   if (config) args.push('--config', config);
   if (file) args.push('--file', file);
   if (command) args.push('--command', command, '--json');
-  const output = wrangler(args, { log });
+  const output = wrangler(args, { log, timeoutMs });
   if (!command) return null;
   // --json prints one array of statement results (after possible log lines).
   return JSON.parse(output.slice(output.indexOf('[')));
@@ -53,12 +58,17 @@ export async function assertPortFree(port) {
 
 /**
  * Starts `wrangler dev` detached (its own process group, so that stopping it also stops the
- * workerd processes it spawns), logging to a file, and waits until `readyPath` answers 200.
+ * workerd processes it spawns), logging to a file, and waits until `readyPath` answers
+ * `readyStatus`. `configs`: more Workers served by the same process (`-c` each, after `config`);
+ * `workerName` renames the Worker (`--name`).
  */
 export async function startDev({
   name,
   port,
   config,
+  configs = [],
+  workerName,
+  readyStatus = 200,
   script,
   envFile,
   persistTo = state,
@@ -80,10 +90,11 @@ export async function startDev({
   ];
   args.push('--persist-to', persistTo, '--show-interactive-dev-session=false');
   if (envFile) args.push('--env-file', envFile);
-  if (config) args.push('--config', config);
+  for (const file of [config, ...configs].filter(Boolean)) args.push('--config', file);
+  if (workerName) args.push('--name', workerName);
   for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);
   const fd = openSync(log, 'w');
-  const child = spawn(wranglerBin, args, { cwd: root, env: toolEnv(), stdio: ['ignore', fd, fd], detached: true });
+  const child = spawn(wranglerBin, args, { cwd: root, env: benchEnv(), stdio: ['ignore', fd, fd], detached: true });
   closeSync(fd);
   let exited = null;
   child.on('exit', (code, signal) => {
@@ -98,7 +109,7 @@ export async function startDev({
       (response) => response.status,
       () => 0,
     );
-    if (status === 200) return server;
+    if (status === readyStatus) return server;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   await server.stop();

@@ -1,6 +1,7 @@
 // Seeding the local D1 through `wrangler d1 execute`, and how login-history/ and
 // login-statistics/ times grow with the size of the login_history table.
 import path from 'node:path';
+import { dailyRollupsBackfillSql } from '../../scripts/daily-rollups-backfill.mjs';
 import { d1, tmp } from '../lib/wrangler.mjs';
 import { CHEAP_SCRYPT, historySql, sessionsSql, sharedPasswordHash, usersSql, writeSql } from '../seed.mjs';
 import { HISTORY_PATH, measureGet, probe, STATISTICS_PATH, signIn } from './http.mjs';
@@ -42,6 +43,15 @@ export function seedHistory({ from, to }) {
     historySql({ from, to, benchEvery: BENCH_EVERY, indexes: historyIndexes() }),
   );
   return timed(() => d1({ file, log: path.join(tmp, `seed-history-${to}.log`) }));
+}
+
+/**
+ * Rebuilds the daily roll-ups (login_history_daily) from every history row, with the script a
+ * deployment with older history runs once (scripts/daily-rollups-backfill.mjs); returns seconds.
+ */
+export function rebuildRollups({ label }) {
+  const file = writeSql(path.join(tmp, `rollups-${label}.sql`), dailyRollupsBackfillSql());
+  return timed(() => d1({ file, log: path.join(tmp, `rollups-${label}.log`) }));
 }
 
 /** Measures both endpoints at the current size on a running server (n/a while they are missing). */

@@ -5,7 +5,8 @@
 // requireAuth, me/ with its log line muted), me/ and the peer's get-session.
 // Logins: login/ and sign-in/email with the right password, with an unknown email, and each one's
 // password hash alone (in-worker), plus our login/ with a minimal-cost hash (no scrypt to speak of:
-// the login's own work, measured directly rather than by subtraction).
+// the login's own work, measured directly rather than by subtraction), with PASSWORD_HASHER=native
+// (and that hash alone), and hashed in the serving isolate instead of the password-hashing Worker.
 import { interleave, parseJson, timed } from '../lib/interleave.mjs';
 import { load } from '../lib/load.mjs';
 import { BENCH_EMAIL, BENCH_PASSWORD, CHEAP_EMAIL } from '../seed.mjs';
@@ -64,14 +65,25 @@ export async function runSideBySide({ ours, peer, readRounds, loginRounds, log }
   const cheap = { 'x-bench-scrypt': 'cheap' };
   const logins = [
     { key: 'ours.login', run: expect(200, () => ourLogin(ours, BENCH_EMAIL)) },
-    { key: 'ours.unknown', run: expect(401, (round) => ourLogin(ours, unknownEmail('ours', round))) },
+    { key: 'ours.unknown', run: expect(400, (round) => ourLogin(ours, unknownEmail('ours', round))) },
     { key: 'ours.loginCheap', run: expect(200, () => ourLogin(ours, CHEAP_EMAIL, { headers: cheap })) },
     {
       key: 'ours.unknownCheap',
-      run: expect(401, (round) => ourLogin(ours, unknownEmail('cheap', round), { headers: cheap })),
+      run: expect(400, (round) => ourLogin(ours, unknownEmail('cheap', round), { headers: cheap })),
     },
     { key: 'ours.hash', run: expect(200, get(ours, '/bench/hash?n=1'), hashTime) },
     { key: 'ours.hashAtPeerCost', run: expect(200, get(ours, '/bench/hash?n=1&params=peer'), hashTime) },
+    // PASSWORD_HASHER=native: node:crypto's scrypt, same stored strings (the same user signs in).
+    {
+      key: 'ours.loginNative',
+      run: expect(200, () => ourLogin(ours, BENCH_EMAIL, { headers: { 'x-bench-hasher': 'native' } })),
+    },
+    { key: 'ours.hashNative', run: expect(200, get(ours, '/bench/hash?n=1&impl=native'), hashTime) },
+    // Hashed in the serving isolate (no HASHER binding), as before the password-hashing Worker.
+    {
+      key: 'ours.loginInline',
+      run: expect(200, () => ourLogin(ours, BENCH_EMAIL, { headers: { 'x-bench-hashing': 'inline' } })),
+    },
   ];
   let peerCookie = {};
   if (peer) {

@@ -37,6 +37,8 @@ export const USER_OWNED_ROWS: readonly UserRows[] = [
   // A registration link an admin made outlives them: kept, without its author.
   { table: 'lti_registration_links', where: 'created_by = ?', param: 'id', set: 'created_by = NULL' },
   { table: 'login_history', where: 'user_id = ?', param: 'id' },
+  // The statistics' daily roll-ups (issue 19): counts only, but of this user's sign-ins.
+  { table: 'login_history_daily', where: 'user_id = ?', param: 'id' },
   // Attempts on the address with no account behind them (before the account, or a typo'd sign-in)
   // still name the person.
   { table: 'login_history', where: 'user_id IS NULL AND email = ?', param: 'email' },

@@ -1,10 +1,11 @@
 import { z } from '@hono/zod-openapi';
-import { and, count, desc, eq, gt, isNull, max } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNull, max } from 'drizzle-orm';
 import {
   AUTH_METHODS,
   auditLog,
   backupCodes,
   loginHistory,
+  loginHistoryDaily,
   ltiPlatforms,
   ltiUserLinks,
   OAUTH_PROVIDERS,
@@ -14,7 +15,16 @@ import {
   ROLES,
   sessions,
 } from '../db/schema';
-import { EXPORT_FORMAT, EXPORT_VERSION, type ExportSection, pagesOf, rowsSection, valueSection } from './export-stream';
+import {
+  EXPORT_FORMAT,
+  EXPORT_PAGE_SIZE,
+  EXPORT_VERSION,
+  type ExportReader,
+  type ExportSection,
+  pagesOf,
+  rowsSection,
+  valueSection,
+} from './export-stream';
 
 /*
  * GET me/export/: everything the service holds about the user (GDPR art. 15 and 20), section by
@@ -262,6 +272,51 @@ const loginHistoryRows = rowsSection('login_history', ExportedSignIn, ({ db, use
   })),
 );
 
+const counts = z.record(z.string(), z.number().int());
+
+const ExportedDailySignIns = z.object({
+  date: z.iso.date(),
+  attempts: z.number().int(),
+  successes: z.number().int(),
+  failures: z.number().int(),
+  by_device: counts,
+  by_browser: counts,
+  by_country: counts,
+});
+
+/**
+ * The daily counts behind login-statistics/ (issue 19). Derived from the sign-ins above, but they
+ * may be kept longer than the history (HISTORY_DAILY_RETENTION_DAYS): then they are the only trace
+ * of older days, so they are exported too. Keyed by day, not by creation time: paged by day.
+ */
+async function* dailyRollupPages({ db, user }: ExportReader) {
+  let afterDay = Number.MIN_SAFE_INTEGER;
+  for (;;) {
+    const page = await db
+      .select()
+      .from(loginHistoryDaily)
+      .where(and(eq(loginHistoryDaily.userId, user.id), gt(loginHistoryDaily.day, afterDay)))
+      .orderBy(asc(loginHistoryDaily.day))
+      .limit(EXPORT_PAGE_SIZE);
+    if (page.length > 0) {
+      yield page.map((row) => ({
+        date: new Date(row.day * 86_400_000).toISOString().slice(0, 10),
+        attempts: row.attempts,
+        successes: row.successes,
+        failures: row.attempts - row.successes,
+        by_device: row.tallies.d,
+        by_browser: row.tallies.b,
+        by_country: row.tallies.c,
+      }));
+    }
+    const last = page.at(-1);
+    if (!last || page.length < EXPORT_PAGE_SIZE) return;
+    afterDay = last.day;
+  }
+}
+
+const dailySignInRows = rowsSection('login_daily_counts', ExportedDailySignIns, dailyRollupPages);
+
 const ExportedAuditEntry = z.object({
   id: z.uuid(),
   event: z.string(),
@@ -296,6 +351,7 @@ export const EXPORT_SECTIONS: readonly ExportSection[] = [
   ltiLinks,
   sessionRows,
   loginHistoryRows,
+  dailySignInRows,
   auditRows,
 ];
 

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { audit } from '../audit/log';
 import { byUser, rateLimit } from '../middleware/rate-limit';
-import { requireAuth } from '../middleware/require-auth';
+import { readsFromReplica, requireAuth } from '../middleware/require-auth';
 import { errors, json, MessageBody, problem } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
@@ -28,7 +28,8 @@ const me = createRoute({
   tags: ['Account'],
   summary: 'The signed-in user',
   security: bearer,
-  middleware: [requireAuth()] as const,
+  // A replica may answer: see README, "Reads and D1 replicas".
+  middleware: [readsFromReplica(), requireAuth()] as const,
   responses: { 200: json(Me, 'The user object, with its locale'), ...errors(['auth']) },
 });
 

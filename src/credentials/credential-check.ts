@@ -3,8 +3,7 @@ import type { User } from '../db/schema';
 import { sendEmail } from '../email/mailer';
 import { emailTime } from '../email/templates';
 import { failure } from '../failures';
-import type { AttemptOutcome } from '../guard/counter-object';
-import { underLockout } from '../guard/guard';
+import { type LockoutOptions, underLockout } from '../guard/guard';
 import type { Scope } from '../scope';
 import { hasherFor } from './password-hasher';
 
@@ -24,10 +23,14 @@ export async function checkUnderLockout<T extends { ok: boolean }>(
   scope: Scope,
   email: string,
   check: () => Promise<T>,
-  options: { ownerOf: (result: T) => User | undefined; outcomeOf?: (result: T) => AttemptOutcome },
+  options: { ownerOf: (result: T) => User | undefined } & Omit<LockoutOptions<T>, 'onSettled'>,
 ): Promise<T> {
-  const { result, lockedUntil } = await underLockout(scope, email, check, options.outcomeOf);
-  if (lockedUntil) onAccountLocked(scope, options.ownerOf(result), email, lockedUntil);
+  const { result } = await underLockout(scope, email, check, {
+    ...options,
+    onSettled: (settled, lockedUntil) => {
+      if (lockedUntil) onAccountLocked(scope, options.ownerOf(settled), email, lockedUntil);
+    },
+  });
   return result;
 }
 
@@ -36,7 +39,7 @@ export async function checkUnderLockout<T extends { ok: boolean }>(
  * (the seed's SPA answers every 401 by refreshing and retrying), and counts towards the lockout.
  */
 export async function assertCurrentPassword(scope: Scope, user: User, password: string): Promise<void> {
-  const hasher = hasherFor(scope.config);
+  const hasher = hasherFor(scope);
   const result = await checkUnderLockout(
     scope,
     user.email,

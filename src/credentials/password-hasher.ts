@@ -1,14 +1,11 @@
-import { scrypt } from '@noble/hashes/scrypt.js';
 import type { Config } from '../config';
 import { base64url, fromBase64url, randomBytes, timingSafeEqual } from '../lib/crypto';
+import type { Scope } from '../scope';
+import type PasswordHashing from './hashing-worker';
+import { deriveKey, type ScryptImplementation, type ScryptParams, withinBounds } from './scrypt';
 
-export interface ScryptParams {
-  logN: number;
-  r: number;
-  p: number;
-}
+export type { ScryptParams } from './scrypt';
 
-const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
 const FORMAT = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/;
 
@@ -18,25 +15,46 @@ export interface PasswordVerdict {
   needsRehash: boolean;
 }
 
+/** Where the keys are derived: the password-hashing Worker's RPC (`HASHER` binding), when bound. */
+export type HashingService = Pick<Service<PasswordHashing>, 'derive'>;
+
 /**
- * scrypt (@noble/hashes) behind a self-describing `$scrypt$ln=..,r=..,p=..$salt$hash` string.
+ * scrypt behind a self-describing `$scrypt$ln=..,r=..,p=..$salt$hash` string, whichever
+ * implementation (PASSWORD_HASHER) derives the key: both read and write the same strings.
  *
- * The synchronous `scrypt`, not `scryptAsync`: the async one yields by reading the clock, and in
- * production workerd the clock stands still during CPU work, so it never yields there and only
- * costs ~20-60% more CPU (bench/RESULTS.md). Being synchronous, at most one hash runs per isolate
- * at any time: its 128·r·N bytes (16 MiB at the default) are the whole memory cost.
+ * The synchronous `scrypt` of @noble/hashes, not `scryptAsync`: the async one yields by reading the
+ * clock, and in production workerd the clock stands still during CPU work, so it never yields there
+ * and only costs ~20-60% more CPU (bench/RESULTS.md). Either implementation holds the isolate's
+ * thread for the whole hash, so with a `HASHER` binding the keys are derived in the password-hashing
+ * Worker instead, and this isolate keeps serving other requests; should that Worker be unreachable,
+ * the key is derived here (the same key: only where it is computed changes).
  */
 export class PasswordHasher {
-  constructor(private readonly params: ScryptParams) {}
+  constructor(
+    private readonly params: ScryptParams,
+    private readonly implementation: ScryptImplementation = 'noble',
+    private readonly service?: HashingService,
+  ) {}
 
   private async derive(password: string, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array> {
-    return scrypt(password.normalize('NFKC'), salt, {
-      N: 2 ** params.logN,
-      r: params.r,
-      p: params.p,
-      dkLen: KEY_LENGTH,
-      maxmem: 2 ** params.logN * params.r * 128 * 2,
-    });
+    if (this.service) {
+      let key: Uint8Array | null;
+      try {
+        key = await this.service.derive(this.implementation, password, salt, params);
+      } catch (error) {
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            msg: 'password-hashing worker unreachable: hashing here',
+            error: String(error),
+          }),
+        );
+        return deriveKey(this.implementation, password, salt, params);
+      }
+      if (!key) throw new RangeError('scrypt parameters out of bounds');
+      return new Uint8Array(key);
+    }
+    return deriveKey(this.implementation, password, salt, params);
   }
 
   async hash(password: string): Promise<string> {
@@ -51,6 +69,7 @@ export class PasswordHasher {
     if (!match) return { valid: false, needsRehash: false };
     const [, ln, r, p, salt, expected] = match as unknown as [string, string, string, string, string, string];
     const params = { logN: Number(ln), r: Number(r), p: Number(p) };
+    if (!withinBounds(params)) return { valid: false, needsRehash: false };
     const key = await this.derive(password, fromBase64url(salt), params);
     const valid = timingSafeEqual(key, fromBase64url(expected));
     const needsRehash = params.logN !== this.params.logN || params.r !== this.params.r || params.p !== this.params.p;
@@ -65,12 +84,12 @@ export class PasswordHasher {
 
 const hashers = new WeakMap<Config, PasswordHasher>();
 
-/** The isolate's hasher for this configuration. */
-export function hasherFor(config: Config): PasswordHasher {
-  let hasher = hashers.get(config);
+/** The isolate's hasher for this configuration (and this environment's HASHER binding, if any). */
+export function hasherFor(scope: Pick<Scope, 'config' | 'env'>): PasswordHasher {
+  let hasher = hashers.get(scope.config);
   if (!hasher) {
-    hasher = new PasswordHasher(config.scrypt);
-    hashers.set(config, hasher);
+    hasher = new PasswordHasher(scope.config.scrypt, scope.config.passwordHasher, scope.env.HASHER);
+    hashers.set(scope.config, hasher);
   }
   return hasher;
 }

@@ -73,6 +73,27 @@ export async function findLiveSession(
   return row ?? null;
 }
 
+/**
+ * `findLiveSession` as two statements to send in a D1 batch with other reads (a join cannot go in a
+ * batch: D1 returns batch rows as objects, where the two tables' same-named columns collide). Read
+ * the answer with `liveSessionFrom`, which applies the same conditions.
+ */
+export function liveSessionQueries(db: Database, sessionId: string, userId: string, at: Liveness) {
+  return [
+    db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), sessionIsOpen(at)))
+      .limit(1),
+    db.select().from(users).where(eq(users.id, userId)).limit(1),
+  ] as const;
+}
+
+export function liveSessionFrom([session]: Session[], [user]: User[]): { session: Session; user: User } | null {
+  if (!session || !user || session.securityStamp !== user.securityStamp) return null;
+  return { session, user };
+}
+
 /** Marks the session used, at most once a minute so that reads do not each cost a write. */
 export function touchSession(scope: Scope, session: Session): void {
   const now = Date.now();

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const ROLES = [
   'SUPER_ADMIN',
@@ -243,8 +243,6 @@ export const loginHistory = sqliteTable(
   },
   (t) => [
     index('login_history_user_time_idx').on(t.userId, t.createdAt),
-    // Covers the statistics query: no table row is read to count by device, browser or country.
-    index('login_history_user_stats_idx').on(t.userId, t.createdAt, t.success, t.device, t.browserName, t.country),
     index('login_history_time_idx').on(t.createdAt),
   ],
 );
@@ -426,6 +424,40 @@ export const ltiCodes = sqliteTable(
 
 export type LtiPlatformRow = typeof ltiPlatforms.$inferSelect;
 // ---- end of LTI 1.3 tool --------------------------------------------------------------------
+
+// --- login_history_daily (issue 19): per-user daily roll-ups of login_history --------------------
+// Part of the user's data (export and erase: deleted with the user by the cascade) and of the
+// nightly purge (days past HISTORY_RETENTION_DAYS).
+
+/** What a roll-up counts per key: attempts by device type, browser family and country. */
+export interface DailyTallies {
+  /** device → attempts */
+  d: Record<string, number>;
+  /** browser family → attempts */
+  b: Record<string, number>;
+  /** country → attempts */
+  c: Record<string, number>;
+}
+
+/**
+ * One row per user and UTC day with attempts: written in the same batch as each history row, so
+ * login-statistics/ reads at most one row per day asked instead of every attempt.
+ */
+export const loginHistoryDaily = sqliteTable(
+  'login_history_daily',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Days since 1970-01-01 UTC (created_at ÷ 86,400,000, rounded down). */
+    day: integer('day').notNull(),
+    attempts: integer('attempts').notNull(),
+    successes: integer('successes').notNull(),
+    tallies: text('tallies', { mode: 'json' }).$type<DailyTallies>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.day] }), index('login_history_daily_day_idx').on(t.day)],
+);
+// --- end login_history_daily ----------------------------------------------------------------------
 
 export type User = typeof users.$inferSelect;
 export type Session = typeof sessions.$inferSelect;

@@ -10,7 +10,20 @@ export interface RateDecision {
 
 export type AttemptReservation =
   | { granted: true }
-  | { granted: false; lockedUntil: number | null; reason: 'locked' | 'attempts_in_flight' };
+  | LockedRefusal
+  | { granted: false; lockedUntil: null; reason: 'attempts_in_flight' };
+
+/**
+ * An attempt refused because the email is locked. Only the first refusal per lock and per client
+ * (`subject`: an IP, or a /64) is worth a history row; the others are counted here, so that spraying
+ * a locked email from many addresses cannot grow its owner's history.
+ */
+export interface LockedRefusal {
+  granted: false;
+  reason: 'locked';
+  lockedUntil: number;
+  firstFromSubject: boolean;
+}
 
 export interface LockoutState {
   failures: number;
@@ -44,6 +57,8 @@ export class GuardCounter extends DurableObject {
     this.sql.exec(
       'CREATE TABLE IF NOT EXISTS lockout (id INTEGER PRIMARY KEY CHECK (id = 1), failures INTEGER NOT NULL, pending INTEGER NOT NULL, locked_until INTEGER, updated_at INTEGER NOT NULL)',
     );
+    // Attempts refused during the current lock, per client subject (emptied when a lock starts or ends).
+    this.sql.exec('CREATE TABLE IF NOT EXISTS lock_refusals (subject TEXT PRIMARY KEY, refused INTEGER NOT NULL)');
   }
 
   /** Sliding-window log: counts this hit unless `limit` hits already fall within the window. */
@@ -71,6 +86,7 @@ export class GuardCounter extends DurableObject {
     if (row.locked_until !== null && row.locked_until <= now) {
       // The lock ran its course: the account starts again from zero.
       this.sql.exec('DELETE FROM lockout WHERE id = 1');
+      this.sql.exec('DELETE FROM lock_refusals');
       return { failures: 0, pending: 0, lockedUntil: null };
     }
     return { failures: row.failures, pending: row.pending, lockedUntil: row.locked_until };
@@ -91,14 +107,44 @@ export class GuardCounter extends DurableObject {
     return { failures, lockedUntil };
   }
 
+  /** Counts one attempt refused by the lock from `subject`; says whether it is the first from there. */
+  private refuse(lockedUntil: number, subject: string): LockedRefusal {
+    const { refused } = this.sql
+      .exec<{ refused: number }>(
+        'INSERT INTO lock_refusals (subject, refused) VALUES (?, 1) ON CONFLICT (subject) DO UPDATE SET refused = refused + 1 RETURNING refused',
+        subject,
+      )
+      .one();
+    return { granted: false, reason: 'locked', lockedUntil, firstFromSubject: refused === 1 };
+  }
+
+  /**
+   * For sign-ins that check no credential (a provider, a passkey): null when the email is not
+   * locked; otherwise the refusal, counted like a refused credential check.
+   */
+  async refuseIfLocked(now: number, subject: string): Promise<LockedRefusal | null> {
+    const { lockedUntil } = this.readLockout(now);
+    return lockedUntil === null ? null : this.refuse(lockedUntil, subject);
+  }
+
+  /** Attempts refused during the current lock: how many, from how many clients. */
+  async lockRefusals(now: number): Promise<{ refused: number; subjects: number }> {
+    this.readLockout(now);
+    return this.sql
+      .exec<{ refused: number; subjects: number }>(
+        'SELECT coalesce(sum(refused), 0) AS refused, count(*) AS subjects FROM lock_refusals',
+      )
+      .one();
+  }
+
   /**
    * Reserves one credential check. Failures plus checks still in flight may not exceed the
    * threshold, so concurrent guesses cannot slip past the lock. A locked account is refused
-   * without touching its state: attempts during a lock do not extend it.
+   * without touching its state (attempts during a lock do not extend it), only counted per `subject`.
    */
-  async reserveAttempt(policy: LockoutPolicy, now: number): Promise<AttemptReservation> {
+  async reserveAttempt(policy: LockoutPolicy, now: number, subject = 'unknown'): Promise<AttemptReservation> {
     const state = this.readLockout(now);
-    if (state.lockedUntil !== null) return { granted: false, lockedUntil: state.lockedUntil, reason: 'locked' };
+    if (state.lockedUntil !== null) return this.refuse(state.lockedUntil, subject);
     if (state.failures + state.pending >= policy.threshold) {
       return { granted: false, lockedUntil: null, reason: 'attempts_in_flight' };
     }
@@ -132,6 +178,7 @@ export class GuardCounter extends DurableObject {
     const justLocked = state.lockedUntil === null && failures >= policy.threshold;
     const lockedUntil = justLocked ? now + policy.lockSeconds * 1000 : state.lockedUntil;
     this.writeLockout({ failures, pending, lockedUntil }, now);
+    if (justLocked) this.sql.exec('DELETE FROM lock_refusals');
     if (lockedUntil) await this.scheduleCleanup(lockedUntil);
     return { failures, lockedUntil, justLocked };
   }
@@ -152,6 +199,7 @@ export class GuardCounter extends DurableObject {
   /** A successful sign-in elsewhere or a password reset: forget failures and any lock. */
   async clearLockout(): Promise<void> {
     this.sql.exec('DELETE FROM lockout WHERE id = 1');
+    this.sql.exec('DELETE FROM lock_refusals');
   }
 
   private async scheduleCleanup(at: number): Promise<void> {

@@ -1,7 +1,8 @@
-import { and, count, desc, eq, gte, sql } from 'drizzle-orm';
+import { and, desc, eq, gte } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { loginHistory } from '../db/schema';
+import { type DailyTallies, loginHistory, loginHistoryDaily } from '../db/schema';
 import { locationOf } from '../lib/client-info';
+import { DAY_MS, dayOf, StatisticsTotals } from './daily-rollup';
 
 type HistoryOptions = { limit: number; successOnly: boolean };
 
@@ -15,9 +16,9 @@ export function historyQuery(db: Database, userId: string, options: HistoryOptio
     .limit(options.limit);
 }
 
-export async function loginHistoryOf(db: Database, userId: string, options: HistoryOptions) {
-  const rows = await historyQuery(db, userId, options);
-  return rows.map((row) => ({
+/** One history row as the API shows it. */
+export function historyView(row: typeof loginHistory.$inferSelect) {
+  return {
     id: row.id,
     success: row.success,
     failure_reason: row.failureReason,
@@ -30,49 +31,55 @@ export async function loginHistoryOf(db: Database, userId: string, options: Hist
     os: row.os,
     suspicious: row.suspicious,
     login_at: row.createdAt.toISOString(),
-  }));
+  };
 }
 
 /**
- * The seed's statistics, computed by SQLite in one batch over the covering index
- * (user_id, created_at, success, device, browser_name, country): no row is loaded into the worker.
+ * The statistics' query: the roll-ups of the period's UTC days (one row per day, primary key range),
+ * so its cost depends on the days asked, never on how many attempts a day holds.
  */
 export function statisticsQueries(db: Database, userId: string, since: Date) {
-  const inPeriod = and(eq(loginHistory.userId, userId), gte(loginHistory.createdAt, since));
-  const grouped = (
-    column: typeof loginHistory.device | typeof loginHistory.browserName | typeof loginHistory.country,
-  ) =>
-    db
-      .select({ key: sql<string>`coalesce(${column}, 'Unknown')`, n: count() })
-      .from(loginHistory)
-      .where(inPeriod)
-      .groupBy(sql`1`)
-      .orderBy(desc(count()));
   return [
     db
-      .select({ total: count(), successful: sql<number>`coalesce(sum(${loginHistory.success}), 0)` })
-      .from(loginHistory)
-      .where(inPeriod),
-    grouped(loginHistory.device),
-    grouped(loginHistory.browserName),
-    grouped(loginHistory.country),
+      .select({
+        attempts: loginHistoryDaily.attempts,
+        successes: loginHistoryDaily.successes,
+        tallies: loginHistoryDaily.tallies,
+      })
+      .from(loginHistoryDaily)
+      .where(and(eq(loginHistoryDaily.userId, userId), gte(loginHistoryDaily.day, dayOf(since)))),
   ] as const;
 }
 
-export async function loginStatisticsOf(db: Database, userId: string, days: number, now = Date.now()) {
-  const since = new Date(now - days * 24 * 3600 * 1000);
-  const [totals, devices, browsers, countries] = await db.batch(statisticsQueries(db, userId, since));
-  const total = totals[0]?.total ?? 0;
-  const successful = Number(totals[0]?.successful ?? 0);
-  const tally = (rows: Array<{ key: string; n: number }>) => Object.fromEntries(rows.map((row) => [row.key, row.n]));
+export type StatisticsRows = readonly [Array<{ attempts: number; successes: number; tallies: DailyTallies }>];
+
+/** The seed's statistics body from the rows of `statisticsQueries`. */
+export function statisticsFrom([rollups]: StatisticsRows, days: number) {
+  const totals = new StatisticsTotals();
+  for (const row of rollups) totals.addRollup(row);
+  const { attempts, successes } = totals;
   return {
-    total_attempts: total,
-    successful_logins: successful,
-    failed_logins: total - successful,
-    success_rate: total === 0 ? 0 : Math.round((successful / total) * 10_000) / 100,
-    devices: tally(devices),
-    browsers: tally(browsers),
-    countries: tally(countries),
+    total_attempts: attempts,
+    successful_logins: successes,
+    failed_logins: attempts - successes,
+    success_rate: attempts === 0 ? 0 : Math.round((successes / attempts) * 10_000) / 100,
+    devices: totals.ranked('d'),
+    browsers: totals.ranked('b'),
+    countries: totals.ranked('c'),
     period_days: days,
   };
+}
+
+/**
+ * Where a period of `days` starts: at the UTC midnight that opens the day `days` × 24 h ago. The
+ * period is made of whole UTC days (the roll-ups' unit), so it covers the last `days` × 24 hours
+ * and at most one day more: counting the first day's raw rows instead would cost as many reads as
+ * that day has attempts, which an attacker controls.
+ */
+export function statisticsSince(days: number, now = Date.now()): Date {
+  return new Date(dayOf(now - days * DAY_MS) * DAY_MS);
+}
+
+export async function loginStatisticsOf(db: Database, userId: string, days: number, now = Date.now()) {
+  return statisticsFrom(await db.batch(statisticsQueries(db, userId, statisticsSince(days, now))), days);
 }

@@ -5,6 +5,7 @@ import { emailTime } from '../email/templates';
 import { withinBudget } from '../guard/guard';
 import { ipSubject } from '../lib/client-info';
 import type { Scope } from '../scope';
+import { countInDailyRollup } from './daily-rollup';
 import { assessSignIn, type SuspicionReason } from './suspicion';
 
 export type LoginFailureReason =
@@ -86,7 +87,8 @@ export function recordFailedSignIn(
 
 function insertAttempt(scope: Scope, attempt: LoginAttempt) {
   const { client } = scope;
-  return scope.db.insert(loginHistory).values({
+  const createdAt = new Date();
+  const history = scope.db.insert(loginHistory).values({
     userId: attempt.userId ?? null,
     email: attempt.email,
     success: attempt.success,
@@ -109,8 +111,19 @@ function insertAttempt(scope: Scope, attempt: LoginAttempt) {
     timezone: client.timezone,
     suspicious: attempt.suspicious ?? false,
     suspiciousReasons: attempt.suspiciousReasons?.length ? attempt.suspiciousReasons : null,
-    createdAt: new Date(),
+    createdAt,
   });
+  if (!attempt.userId) return history;
+  // One batch is one transaction: the roll-up never counts a row that was not written, nor misses one.
+  return scope.db.batch([
+    history,
+    countInDailyRollup(scope.db, attempt.userId, createdAt, {
+      success: attempt.success,
+      device: client.device,
+      browserName: client.browserName,
+      country: client.country,
+    }),
+  ]);
 }
 
 const REASON_TEXT: Record<'en' | 'fr', Record<SuspicionReason, string>> = {

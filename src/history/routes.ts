@@ -1,9 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
-import { requireAuth } from '../middleware/require-auth';
+import { readsFromReplica, readWithLiveSession, requireAuth } from '../middleware/require-auth';
 import { errors, json } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
-import { scopeOf } from '../scope';
-import { loginHistoryOf, loginStatisticsOf } from './queries';
+import { historyQuery, historyView, statisticsFrom, statisticsQueries, statisticsSince } from './queries';
 import { HistoryQuery, LoginAttempt, LoginStatistics, StatisticsQuery } from './schemas';
 
 const bearer = [{ bearerAuth: [] }];
@@ -15,7 +14,7 @@ const history = createRoute({
   tags: ['History'],
   summary: "The user's sign-in attempts, newest first",
   security: bearer,
-  middleware: [requireAuth()] as const,
+  middleware: [readsFromReplica(), requireAuth({ session: 'with-read' })] as const,
   request: { query: HistoryQuery },
   responses: { 200: json(LoginAttempt.array(), 'Attempts'), ...errors(['auth']) },
 });
@@ -26,20 +25,25 @@ const statistics = createRoute({
   path: '/login-statistics',
   tags: ['History'],
   summary: 'Counts of attempts over the last `days` days',
+  description:
+    'Counted in whole UTC days, from the UTC midnight that opens the day `days` × 24 h ago until now (the daily roll-ups).',
   security: bearer,
-  middleware: [requireAuth()] as const,
+  middleware: [readsFromReplica(), requireAuth({ session: 'with-read' })] as const,
   request: { query: StatisticsQuery },
   responses: { 200: json(LoginStatistics, 'Statistics'), ...errors(['auth']) },
 });
 
+// Both reads go out with the session check in one D1 batch, and may start on a replica.
 export const historyRoutes = routes()
   .openapi(history, async (c) => {
     const { limit, success_only } = c.req.valid('query');
-    return c.json(
-      await loginHistoryOf(scopeOf(c).db, c.get('auth').user.id, { limit, successOnly: success_only }),
-      200,
-    );
+    const [rows] = await readWithLiveSession(c, (db, userId) => [
+      historyQuery(db, userId, { limit, successOnly: success_only }),
+    ]);
+    return c.json(rows.map(historyView), 200);
   })
   .openapi(statistics, async (c) => {
-    return c.json(await loginStatisticsOf(scopeOf(c).db, c.get('auth').user.id, c.req.valid('query').days), 200);
+    const { days } = c.req.valid('query');
+    const rows = await readWithLiveSession(c, (db, userId) => statisticsQueries(db, userId, statisticsSince(days)));
+    return c.json(statisticsFrom(rows, days), 200);
   });

@@ -15,13 +15,17 @@ export interface PurgeReport {
   oneTimeTokens: number;
   webauthnChallenges: number;
   loginHistory: number;
+  loginHistoryDaily: number;
   auditLog: number;
   ltiLoginStates: number;
   ltiCodes: number;
   ltiRegistrationLinks: number;
+  /** The database's size after the purge (D1's `size_after`), to watch it against D1's 10 GB. */
+  databaseBytes: number | null;
 }
 
 async function deleteInSlices(db: D1Database, table: string, condition: string, ...params: unknown[]): Promise<number> {
+  // rowid: every table has one, including those whose key is not a single `id` column.
   let total = 0;
   for (let slice = 0; slice < MAX_SLICES; slice++) {
     const result = await db
@@ -36,11 +40,12 @@ async function deleteInSlices(db: D1Database, table: string, condition: string, 
 
 /**
  * The nightly clean-up: expired sessions (and revoked ones after a week), expired single-use
- * tokens and WebAuthn challenges, and history and audit rows past their retention. Live data is
- * never touched. Accounts whose deletion fell due are erased first.
+ * tokens and WebAuthn challenges, history (rows and daily roll-ups) and audit rows past their
+ * retention. Live data is never touched. Accounts whose deletion fell due are erased first.
  */
 export async function purgeExpired(db: D1Database, config: Config, now = Date.now()): Promise<PurgeReport> {
-  return {
+  const { historyDays, historyDailyDays, auditDays } = config.retention;
+  const report = {
     accountsErased: await eraseDueAccounts(db, now),
     sessions: await deleteInSlices(
       db,
@@ -51,11 +56,20 @@ export async function purgeExpired(db: D1Database, config: Config, now = Date.no
     ),
     oneTimeTokens: await deleteInSlices(db, 'one_time_tokens', 'expires_at <= ?', now),
     webauthnChallenges: await deleteInSlices(db, 'webauthn_challenges', 'expires_at <= ?', now),
-    loginHistory: await deleteInSlices(db, 'login_history', 'created_at < ?', now - config.retention.historyDays * DAY),
-    auditLog: await deleteInSlices(db, 'audit_log', 'created_at < ?', now - config.retention.auditDays * DAY),
+    loginHistory: await deleteInSlices(db, 'login_history', 'created_at < ?', now - historyDays * DAY),
+    // Roll-ups of days wholly past their retention (the day the cut falls in stays, like its last rows).
+    loginHistoryDaily: await deleteInSlices(
+      db,
+      'login_history_daily',
+      'day < ?',
+      Math.floor((now - historyDailyDays * DAY) / DAY),
+    ),
+    auditLog: await deleteInSlices(db, 'audit_log', 'created_at < ?', now - auditDays * DAY),
     // LTI 1.3: logins that never launched, codes never exchanged, registration links past their hour.
     ltiLoginStates: await deleteInSlices(db, 'lti_login_states', 'expires_at <= ?', now),
     ltiCodes: await deleteInSlices(db, 'lti_codes', 'expires_at <= ?', now),
     ltiRegistrationLinks: await deleteInSlices(db, 'lti_registration_links', 'expires_at <= ?', now),
   };
+  const size = await db.prepare('SELECT 1').run();
+  return { ...report, databaseBytes: size.meta.size_after ?? null };
 }

@@ -62,7 +62,7 @@ export async function resetPassword(
   const userId = await consumeOneTimeToken(scope.db, token, 'password_reset');
   const user = userId ? await findUserById(scope.db, userId) : undefined;
   if (!user) throw failure('reset_link_invalid');
-  const passwordHash = await hasherFor(scope.config).hash(password);
+  const passwordHash = await hasherFor(scope).hash(password);
   await scope.db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id));
   const revoked = await revokeUserSessions(scope, user.id, 'password_reset');
   await bumpSecurityStamp(scope, user.id);
@@ -86,7 +86,7 @@ export async function changePassword(
     throw validationError([{ field: 'new_password', message: 'The new password must differ from the current one' }]);
   }
   await assertCurrentPassword(scope, user, input.current_password);
-  const passwordHash = await hasherFor(scope.config).hash(input.new_password);
+  const passwordHash = await hasherFor(scope).hash(input.new_password);
   await scope.db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id));
   const revoked = await revokeUserSessions(scope, user.id, 'password_changed', currentSessionId);
   await bumpSecurityStamp(scope, user.id, currentSessionId);

@@ -27,7 +27,7 @@ export async function register(scope: Scope, input: RegistrationInput, acceptLan
 
   const email = normaliseEmail(input.email);
   await assertAvailable(scope, email, input.username);
-  const passwordHash = await hasherFor(scope.config).hash(input.password);
+  const passwordHash = await hasherFor(scope).hash(input.password);
   const now = new Date();
   let user: User | undefined;
   try {

@@ -3,8 +3,8 @@ import { findUserByEmail, normaliseEmail } from '../accounts/users';
 import { checkUnderLockout } from '../credentials/credential-check';
 import { hasherFor } from '../credentials/password-hasher';
 import { type User, users } from '../db/schema';
-import { ApiError } from '../errors';
 import { failure } from '../failures';
+import { AccountLockedError } from '../guard/guard';
 import { recordFailedSignIn } from '../history/record';
 import type { Scope } from '../scope';
 import { afterFirstFactor, type SignInOutcome } from './mfa-step';
@@ -22,7 +22,7 @@ export type CredentialCheck =
  */
 async function upgradeHashLater(scope: Scope, user: User, password: string, checkedHash: string): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 0));
-  const rehashed = await hasherFor(scope.config).hash(password);
+  const rehashed = await hasherFor(scope).hash(password);
   await scope.db
     .update(users)
     .set({ passwordHash: rehashed })
@@ -31,11 +31,17 @@ async function upgradeHashLater(scope: Scope, user: User, password: string, chec
 
 /**
  * Checks an email and password. Every path costs exactly one scrypt, so unknown emails and wrong
- * passwords cannot be told apart by time; the reason is for the audit trail only.
+ * passwords cannot be told apart by time; the reason is for the audit trail only. `account` is the
+ * lookup of the email's user, when the caller started it earlier.
  */
-export async function checkCredentials(scope: Scope, email: string, password: string): Promise<CredentialCheck> {
-  const hasher = hasherFor(scope.config);
-  const user = await findUserByEmail(scope.db, email);
+export async function checkCredentials(
+  scope: Scope,
+  email: string,
+  password: string,
+  account: Promise<User | undefined> = findUserByEmail(scope.db, email),
+): Promise<CredentialCheck> {
+  const hasher = hasherFor(scope);
+  const user = await account;
   if (!user?.passwordHash) {
     await hasher.burn(password);
     return user ? { ok: false, reason: 'no_password', user } : { ok: false, reason: 'unknown_email' };
@@ -46,19 +52,43 @@ export async function checkCredentials(scope: Scope, email: string, password: st
   return { ok: true, user };
 }
 
+export interface PasswordStepOptions {
+  /** The request's rate limit, still in flight: it must pass before the hash (see `rateLimit`). */
+  admission?: Promise<unknown>;
+  /** Settle the lockout after the answer (login/, whose answer ends the attempt). */
+  settleAfterAnswer?: boolean;
+}
+
 /**
  * The password step: lockout first (a locked account's password is not even checked), then one
  * scrypt, then the account's state. Failures are identical for unknown emails and wrong
- * passwords; the precise reason goes to the log line and the audit trail.
+ * passwords; the precise reason goes to the log line and the audit trail. The rate limit, the
+ * lockout reservation and the account lookup go out together: one round trip before the hash.
  */
-export async function checkPasswordSignIn(scope: Scope, email: string, password: string): Promise<User> {
+export async function checkPasswordSignIn(
+  scope: Scope,
+  email: string,
+  password: string,
+  options: PasswordStepOptions = {},
+): Promise<User> {
   const normalised = normaliseEmail(email);
-  const result = await checkUnderLockout(scope, normalised, () => checkCredentials(scope, normalised, password), {
-    ownerOf: (check) => check.user,
-    outcomeOf: (check) => (!check.ok ? 'failure' : check.user.mfaEnabled ? 'abandoned' : 'success'),
-  }).catch(async (error: unknown) => {
-    if (error instanceof ApiError && error.code === 'account_locked') {
-      const user = await findUserByEmail(scope.db, normalised);
+  const account = findUserByEmail(scope.db, normalised);
+  // Awaited by the check, or by the refusal below; never left to reject unobserved.
+  account.catch(() => undefined);
+  const result = await checkUnderLockout(
+    scope,
+    normalised,
+    () => checkCredentials(scope, normalised, password, account),
+    {
+      ownerOf: (check) => check.user,
+      outcomeOf: (check) => (!check.ok ? 'failure' : check.user.mfaEnabled ? 'abandoned' : 'success'),
+      alongside: options.admission,
+      settle: options.settleAfterAnswer ? 'after-answer' : 'before-answer',
+    },
+  ).catch(async (error: unknown) => {
+    // While locked, only the first refusal per client and lock is recorded; the lockout counts the rest.
+    if (error instanceof AccountLockedError && error.firstFromClient) {
+      const user = await account.catch(() => undefined);
       recordFailedSignIn(scope, { email: normalised, user, reason: 'account_locked', method: 'password' });
     }
     throw error;
@@ -78,6 +108,12 @@ export async function checkPasswordSignIn(scope: Scope, email: string, password:
 }
 
 /** `login/`: the password, then either the session or the MFA step. */
-export async function signInWithPassword(scope: Scope, email: string, password: string): Promise<SignInOutcome> {
-  return afterFirstFactor(scope, await checkPasswordSignIn(scope, email, password), 'password');
+export async function signInWithPassword(
+  scope: Scope,
+  email: string,
+  password: string,
+  admission?: Promise<unknown>,
+): Promise<SignInOutcome> {
+  const user = await checkPasswordSignIn(scope, email, password, { admission, settleAfterAnswer: true });
+  return afterFirstFactor(scope, user, 'password');
 }

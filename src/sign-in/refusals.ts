@@ -1,7 +1,7 @@
 import { signInRefusal } from '../accounts/rules';
 import type { User } from '../db/schema';
 import { failure } from '../failures';
-import { lockedError, lockoutStatus } from '../guard/guard';
+import { AccountLockedError, refuseWhileLocked } from '../guard/guard';
 import { recordFailedSignIn, type SignInMethod } from '../history/record';
 import type { Scope } from '../scope';
 
@@ -18,21 +18,26 @@ export function refuseBarredAccount(scope: Scope, user: User, method: SignInMeth
 
 /**
  * For sign-ins that check no password (a provider, a passkey): a locked email still answers 423,
- * and the refusal is recorded like a locked password attempt. It neither extends nor clears the lock.
+ * and the refusal is recorded like a locked password attempt (the first per client and lock). It
+ * neither extends nor clears the lock.
  */
 export async function refuseLockedAccount(
   scope: Scope,
   email: string,
   attempt: { user?: User; method: SignInMethod; methodDetail?: string },
 ): Promise<void> {
-  const { lockedUntil } = await lockoutStatus(scope, email);
-  if (!lockedUntil) return;
-  recordFailedSignIn(scope, {
-    email,
-    user: attempt.user,
-    reason: 'account_locked',
-    method: attempt.method,
-    methodDetail: attempt.methodDetail,
-  });
-  throw lockedError(lockedUntil);
+  try {
+    await refuseWhileLocked(scope, email);
+  } catch (error) {
+    if (error instanceof AccountLockedError && error.firstFromClient) {
+      recordFailedSignIn(scope, {
+        email,
+        user: attempt.user,
+        reason: 'account_locked',
+        method: attempt.method,
+        methodDetail: attempt.methodDetail,
+      });
+    }
+    throw error;
+  }
 }

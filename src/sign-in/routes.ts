@@ -18,7 +18,7 @@ const login = createRoute({
   summary: 'Sign in with email and password',
   description:
     'A user with MFA gets 428 with a single-use `mfa_token`: continue at `login/mfa/`. Five consecutive failures lock the email for 30 minutes (423).',
-  middleware: [rateLimit('loginPerIp', byClientIp)] as const,
+  middleware: [rateLimit('loginPerIp', byClientIp, { alongside: true })] as const,
   request: { body: { content: { 'application/json': { schema: LoginRequest } }, required: true } },
   responses: {
     200: { ...json(LoginResponse, 'Signed in: a new session'), headers: refreshCookieHeader },
@@ -35,7 +35,7 @@ const login = createRoute({
 export const signInRoutes = routes().openapi(login, async (c) => {
   const scope = scopeOf(c);
   const { email, password, remember_me } = c.req.valid('json');
-  const outcome = await signInWithPassword(scope, email, password);
+  const outcome = await signInWithPassword(scope, email, password, c.get('admission'));
   if (outcome.kind === 'mfa_required') return answerProblem(c, mfaRequiredProblem(outcome));
   const body = await completeSignIn(scope, outcome.user, {
     rememberMe: remember_me,

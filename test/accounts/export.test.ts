@@ -96,6 +96,7 @@ describe('GET me/export/', { timeout: BUDGET }, () => {
       'lti_links',
       'sessions',
       'login_history',
+      'login_daily_counts',
       'audit_entries',
     ]);
     expect(document.passkeys).toEqual([
@@ -129,6 +130,16 @@ describe('GET me/export/', { timeout: BUDGET }, () => {
     expect(document.sessions.map((session: { id: string }) => session.id)).toEqual(await idsOf('sessions'));
     expect(document.login_history.map((row: { id: string }) => row.id)).toEqual(await idsOf('login_history'));
     expect(document.login_history.some((row: { success: boolean }) => !row.success)).toBe(true);
+    // The statistics' daily counts add up to the history they were written with.
+    const signIns = document.login_history as Array<{ login_at: string; success: boolean }>;
+    const days = [...new Set(signIns.map((row) => row.login_at.slice(0, 10)))].sort();
+    expect(document.login_daily_counts.map((day: { date: string }) => day.date)).toEqual(days);
+    for (const day of document.login_daily_counts) {
+      const ofDay = signIns.filter((row) => row.login_at.startsWith(day.date));
+      expect(day).toMatchObject({ attempts: ofDay.length, successes: ofDay.filter((row) => row.success).length });
+      expect(day.failures).toBe(day.attempts - day.successes);
+      expect(Object.values(day.by_device).reduce((sum: number, n) => sum + (n as number), 0)).toBe(day.attempts);
+    }
     expect(document.audit_entries.map((entry: { id: string }) => entry.id)).toEqual(await idsOf('audit_log'));
     expect(document.audit_entries.map((entry: { event: string }) => entry.event)).toEqual(
       expect.arrayContaining(['user.registered', 'mfa.enabled', 'oauth.linked', 'user.data_exported']),

@@ -29,6 +29,28 @@ describe('GuardCounter Durable Object', () => {
     expect(last).toEqual({ failures: 2, lockedUntil: null, justLocked: false });
   });
 
+  it('counts refusals during a lock per client, the first of each flagged, and forgets them with the lock', async () => {
+    const counter = stub('refusals-test');
+    const now = Date.now();
+    for (let i = 0; i < 3; i++) {
+      await counter.reserveAttempt(policy, now, 'a');
+      await counter.settleAttempt(policy, 'failure', now);
+    }
+    const firsts = [];
+    for (const subject of ['a', 'a', 'b', 'a', 'b']) {
+      const refusal = await counter.reserveAttempt(policy, now + 1, subject);
+      if (refusal.granted || refusal.reason !== 'locked') throw new Error('expected a locked refusal');
+      firsts.push(refusal.firstFromSubject);
+    }
+    expect(firsts).toEqual([true, false, true, false, false]);
+    expect(await counter.refuseIfLocked(now + 2, 'c')).toMatchObject({ reason: 'locked', firstFromSubject: true });
+    expect(await counter.lockRefusals(now + 2)).toEqual({ refused: 6, subjects: 3 });
+    // The lock ends: so does its count, and the next lock starts afresh.
+    expect(await counter.refuseIfLocked(now + 60_001, 'a')).toBeNull();
+    expect(await counter.lockRefusals(now + 60_001)).toEqual({ refused: 0, subjects: 0 });
+    await counter.clearLockout();
+  });
+
   it('wipes its storage by alarm once the lock is over', async () => {
     const counter = stub('alarm-test');
     const past = Date.now() - 120_000;

@@ -54,6 +54,51 @@ describe('account lockout', () => {
     expect((await lockoutOf(user.email)).failures).toBe(5);
   });
 
+  it('records at most one refused attempt per client during a lock: 200 from 50 IPs add at most 50 rows', async () => {
+    const user = await registerVerified();
+    await failTimes(user.email, 5);
+    const rows = async () =>
+      (await sql('SELECT count(*) AS n FROM login_history WHERE user_id = ?', user.id).first<{ n: number }>())!.n;
+    const before = await rows();
+    const ips = Array.from({ length: 50 }, (_, i) => `198.51.100.${i + 1}`);
+    for (let round = 0; round < 4; round++) {
+      const answers = await Promise.all(
+        ips.map((ip) =>
+          post(
+            'login',
+            { email: user.email, password: round % 2 ? PASSWORD : WRONG },
+            { headers: { 'CF-Connecting-IP': ip } },
+          ),
+        ),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual(Array(50).fill(423));
+    }
+    expect((await rows()) - before).toBeLessThanOrEqual(50);
+    expect((await rows()) - before).toBe(50);
+    const counter = env.GUARD.get(env.GUARD.idFromName(`lockout:${user.email}`));
+    expect(await counter.lockRefusals(Date.now())).toEqual({ refused: 200, subjects: 50 });
+    // The repeats still reach the log line, with their reason.
+    const repeats = logs.lines.filter((line) => line.includes('"reason":"locked_repeat_refusal"'));
+    expect(repeats).toHaveLength(150);
+  }, 60_000);
+
+  it('records the first refusal of each new lock again', async () => {
+    const user = await registerVerified();
+    const lockedRows = async () =>
+      (await sql(
+        "SELECT count(*) AS n FROM login_history WHERE user_id = ? AND failure_reason = 'account_locked'",
+        user.id,
+      ).first<{ n: number }>())!.n;
+    await failTimes(user.email, 5);
+    await problem(await post('login', { email: user.email, password: PASSWORD }), 423, 'account_locked');
+    await problem(await post('login', { email: user.email, password: PASSWORD }), 423, 'account_locked');
+    expect(await lockedRows()).toBe(1);
+    vi.useFakeTimers({ now: Date.now() + 31 * 60_000, toFake: ['Date'] });
+    await failTimes(user.email, 5);
+    await problem(await post('login', { email: user.email, password: PASSWORD }), 423, 'account_locked');
+    expect(await lockedRows()).toBe(2);
+  });
+
   it('ends the lock after its duration (controlled clock), with the count back at zero', async () => {
     const user = await registerVerified();
     await failTimes(user.email, 5);

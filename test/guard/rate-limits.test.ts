@@ -1,4 +1,7 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { GuardCounter } from '../../src/guard/counter-object';
 import { PASSWORD, post, problem } from '../helpers/api';
 import { captureConsole } from '../helpers/mail';
 import { registerVerified, signedInUser, sql, uniqueEmail } from '../helpers/users';
@@ -68,6 +71,44 @@ describe('rate limits', () => {
       user.id,
     ).first<{ n: number }>();
     expect(failed?.n).toBe(0);
+  });
+
+  it('sends the rate-limit hit alongside the lockout reservation, and releases the reservation it refuses', async () => {
+    const limits = { RATE_LIMIT_LOGIN_IP: '1/60' };
+    const user = await registerVerified();
+    const ip = { 'CF-Connecting-IP': '198.51.100.21' };
+    await post('login', { email: uniqueEmail(), password: PASSWORD }, { env: limits, headers: ip });
+    for (let i = 0; i < 6; i++) {
+      await problem(
+        await post('login', { email: user.email, password: PASSWORD }, { env: limits, headers: ip }),
+        429,
+        'rate_limited',
+      );
+    }
+    const lockout = env.GUARD.get(env.GUARD.idFromName(`lockout:${user.email}`));
+    const pending = await runInDurableObject(lockout, (_instance: GuardCounter, state) =>
+      state.storage.sql.exec<{ pending: number }>('SELECT coalesce(max(pending), 0) AS pending FROM lockout').one(),
+    );
+    expect(pending.pending).toBe(0);
+    // Six refused reservations would have blocked the account (5 checks in flight at most): it signs in.
+    expect((await post('login', { email: user.email, password: PASSWORD })).status).toBe(200);
+  });
+
+  it('answers 429 before 423: a rate-limited client learns nothing of the lock', async () => {
+    const user = await registerVerified();
+    for (let i = 0; i < 5; i++) await post('login', { email: user.email, password: 'Wrong-Password1!' });
+    const limits = { RATE_LIMIT_LOGIN_IP: '1/60' };
+    const ip = { 'CF-Connecting-IP': '198.51.100.22' };
+    await problem(
+      await post('login', { email: user.email, password: PASSWORD }, { env: limits, headers: ip }),
+      423,
+      'account_locked',
+    );
+    await problem(
+      await post('login', { email: user.email, password: PASSWORD }, { env: limits, headers: ip }),
+      429,
+      'rate_limited',
+    );
   });
 
   it('limits registration per IP', async () => {

@@ -126,6 +126,7 @@ describe('login statistics', () => {
     expect((await json(await get('login-statistics?days=7', { token: access_token }))).total_attempts).toBe(2);
     const empty = await signedInUser();
     await sql('DELETE FROM login_history WHERE user_id = ?', empty.id).run();
+    await sql('DELETE FROM login_history_daily WHERE user_id = ?', empty.id).run();
     expect(await json(await get('login-statistics', { token: empty.access_token }))).toMatchObject({
       total_attempts: 0,
       success_rate: 0,

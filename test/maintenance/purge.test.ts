@@ -65,6 +65,16 @@ describe('scheduled purge', () => {
     await sql('DELETE FROM login_history').run();
     await insertHistory('h-recent', now - 10 * DAY);
     await insertHistory('h-old', now - 366 * DAY);
+    const insertRollup = (day: number) =>
+      sql(
+        `INSERT INTO login_history_daily (user_id, day, attempts, successes, tallies) VALUES (?, ?, 1, 1, '{"d":{},"b":{},"c":{}}')`,
+        user.id,
+        day,
+      ).run();
+    const today = Math.floor(now / DAY);
+    await sql('DELETE FROM login_history_daily').run();
+    // The day the retention's cut falls in stays (like its newest rows); the day before it goes.
+    for (const day of [today - 10, today - 365, today - 366, today - 400]) await insertRollup(day);
     const insertAudit = (id: string, at: number) =>
       sql("INSERT INTO audit_log (id, event, user_id, created_at) VALUES (?, 'logout', ?, ?)", id, user.id, at).run();
     await sql('DELETE FROM audit_log').run();
@@ -77,9 +87,34 @@ describe('scheduled purge', () => {
     expect(await ids('one_time_tokens')).toEqual(['t-live', 't-used-live']);
     expect(await ids('login_history')).toEqual(['h-recent']);
     expect(await ids('audit_log')).toEqual(['a-recent']);
+    const days = await sql('SELECT day FROM login_history_daily ORDER BY day DESC').all<{ day: number }>();
+    const cut = Math.floor((now - 365 * DAY) / DAY);
+    expect(days.results.map((row) => row.day)).toEqual([today - 10, today - 365].filter((day) => day >= cut));
+    expect(days.results.map((row) => row.day)).toContain(today - 10);
     expect(await ids('users')).toEqual([user.id]);
     const line = logs.lines.find((entry) => entry.includes('"msg":"purge"'));
     expect(JSON.parse(line!)).toMatchObject({ sessions: 2, oneTimeTokens: 1, loginHistory: 1, auditLog: 1 });
+    expect(JSON.parse(line!).loginHistoryDaily).toBe(4 - days.results.length);
+  });
+
+  it('keeps the roll-ups for HISTORY_DAILY_RETENTION_DAYS when set, and reports the database size', async () => {
+    const logs = captureConsole();
+    const user = await registerVerified();
+    const today = Math.floor(Date.now() / DAY);
+    await sql('DELETE FROM login_history_daily').run();
+    for (const day of [today - 40, today - 200]) {
+      await sql(
+        `INSERT INTO login_history_daily (user_id, day, attempts, successes, tallies) VALUES (?, ?, 1, 1, '{"d":{},"b":{},"c":{}}')`,
+        user.id,
+        day,
+      ).run();
+    }
+    await runCron(Date.now(), { HISTORY_RETENTION_DAYS: '30', HISTORY_DAILY_RETENTION_DAYS: '100' });
+    const days = await sql('SELECT day FROM login_history_daily').all<{ day: number }>();
+    expect(days.results.map((row) => row.day)).toEqual([today - 40]);
+    const line = JSON.parse(logs.lines.find((entry) => entry.includes('"msg":"purge"'))!);
+    expect(line.databaseBytes).toBeGreaterThan(0);
+    logs.restore();
   });
 
   it('removes expired WebAuthn challenges, used or not, and keeps live ones', async () => {

@@ -145,11 +145,13 @@ describe('a database outage', () => {
   it('answers 503 service_unavailable and logs no query parameter', async () => {
     const { captureConsole } = await import('../helpers/mail');
     const logs = captureConsole();
-    const failing = {
+    const failing: Record<string, unknown> = {
       prepare: () => {
         throw new Error('D1_ERROR: Network connection lost.');
       },
       batch: () => Promise.reject(new Error('D1_ERROR: Network connection lost.')),
+      // A D1 session (Sessions API) of a failing database fails the same way.
+      withSession: () => failing,
     };
     const email = 'outage.victim@example.com';
     const response = await post('login', { email, password: 'Some-Password1!' }, { env: { DB: failing } });
@@ -159,5 +161,38 @@ describe('a database outage', () => {
     expect(joined, joined).toContain('D1_ERROR: Network connection lost.');
     expect(joined).not.toContain('Some-Password1!');
     expect(joined).not.toContain('params:');
+  });
+});
+
+describe('the request log line', () => {
+  it('is one JSON line per request, written just after the answer, with no query string', async () => {
+    const { captureConsole } = await import('../helpers/mail');
+    const { createExecutionContext, waitOnExecutionContext } = await import('cloudflare:test');
+    const { env } = await import('cloudflare:workers');
+    const { default: worker } = await import('../../src/index');
+    const logs = captureConsole();
+    const ctx = createExecutionContext();
+    const request = new Request('https://auth.test/api/auth/health/?token=secret-in-query', {
+      headers: { 'X-Request-Id': 'log-line-test', 'CF-Connecting-IP': '203.0.113.9' },
+    });
+    const response = await worker.fetch(request, env as never, ctx);
+    expect(response.status).toBe(200);
+    const ours = () => logs.lines.filter((line) => line.includes('"request_id":"log-line-test"'));
+    // The answer is complete before its log line is written.
+    expect(ours()).toHaveLength(0);
+    await waitOnExecutionContext(ctx);
+    expect(ours()).toHaveLength(1);
+    expect(JSON.parse(ours()[0]!)).toEqual({
+      level: 'info',
+      msg: 'request',
+      request_id: 'log-line-test',
+      method: 'GET',
+      path: '/api/auth/health/',
+      status: 200,
+      duration_ms: expect.any(Number),
+      ip: '203.0.113.9',
+    });
+    expect(logs.lines.join('\n')).not.toContain('secret-in-query');
+    logs.restore();
   });
 });

@@ -43,9 +43,10 @@ async function squat(email: string) {
   };
 }
 
-const googleSignIn = (account: ReturnType<typeof googleAccount>) => {
+const googleSignIn = (account: ReturnType<typeof googleAccount>, ip?: string) => {
   fakeGoogle(net, account);
-  return post('oauth/google/', { code: account.code, redirect_uri: GOOGLE_REDIRECT }, { env: OAUTH_ENV });
+  const headers = ip ? { 'CF-Connecting-IP': ip } : undefined;
+  return post('oauth/google/', { code: account.code, redirect_uri: GOOGLE_REDIRECT }, { env: OAUTH_ENV, headers });
 };
 
 describe('an unverified account is only a claim on its address', () => {
@@ -131,6 +132,8 @@ describe('a locked email answers 423 to every sign-in method', () => {
     vi.useFakeTimers({ now: Date.now() + 60_000, toFake: ['Date'] });
     const again = await problem(await googleSignIn(googleAccount({ email: owner.email })), 423, 'account_locked');
     expect(again.locked_until).toBe(first.locked_until);
+    // Another client's refusal is recorded too; a client's repeats during the lock are only counted.
+    await problem(await googleSignIn(googleAccount({ email: owner.email }), '198.51.100.77'), 423, 'account_locked');
     expect(await sql('SELECT count(*) AS n FROM oauth_accounts WHERE user_id = ?', owner.id).first()).toEqual({
       n: 0,
     });

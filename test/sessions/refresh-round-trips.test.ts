@@ -28,21 +28,26 @@ function countingD1(real: D1Database) {
     unwrapped.set(wrapped, real);
     return wrapped;
   };
-  const db = new Proxy(real, {
-    get(target, property) {
-      if (property === 'prepare') return (query: string) => statement(target.prepare(query));
-      if (property === 'batch') {
-        return (statements: D1PreparedStatement[]) => {
-          roundTrips++;
-          return target.batch(statements.map((each) => unwrapped.get(each) ?? each));
-        };
-      }
-      const value = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  // Requests read through a D1 session (Sessions API, src/db/client.ts): it is counted the same way.
+  const database = <T extends D1Database | D1DatabaseSession>(real: T): T =>
+    new Proxy(real, {
+      get(target, property) {
+        if (property === 'prepare') return (query: string) => statement(target.prepare(query));
+        if (property === 'batch') {
+          return (statements: D1PreparedStatement[]) => {
+            roundTrips++;
+            return target.batch(statements.map((each) => unwrapped.get(each) ?? each));
+          };
+        }
+        if (property === 'withSession' && 'withSession' in target) {
+          return (constraint?: D1SessionConstraint) => database(target.withSession(constraint));
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
   return {
-    options: { env: { DB: db } },
+    options: { env: { DB: database(real) } },
     take() {
       const taken = roundTrips;
       roundTrips = 0;
