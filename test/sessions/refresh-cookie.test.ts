@@ -318,7 +318,8 @@ describe('default configuration: the service’s own origin (the account console
         samesite: 'Strict',
       },
     });
-    for (const headers of [{ Origin: APP }, { Origin: 'http://auth.test' }, {}]) {
+    const others: Record<string, string>[] = [{ Origin: APP }, { Origin: 'http://auth.test' }, {}];
+    for (const headers of others) {
       const other = await post('login/', { email: user.email, password: PASSWORD }, { headers });
       expect(other.status).toBe(200);
       expect(setCookies(other)).toEqual([]);
@@ -358,7 +359,8 @@ describe('default configuration: the service’s own origin (the account console
   it('refuses a cookie-only refresh from a foreign or missing Origin (CSRF): the cookie is not read, the session untouched', async () => {
     const user = await registerVerified();
     const cookie = onlyCookie(await post('login/', { email: user.email, password: PASSWORD }, { headers: OWN }));
-    for (const headers of [{ Origin: 'https://evil.example' }, { Origin: 'null' }, {}]) {
+    const foreign: Record<string, string>[] = [{ Origin: 'https://evil.example' }, { Origin: 'null' }, {}];
+    for (const headers of foreign) {
       const refused = await call('POST', '/api/auth/refresh/', {
         headers: { Cookie: cookieHeader(cookie.value), ...headers },
       });
