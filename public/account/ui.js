@@ -126,6 +126,12 @@ export function problemText(problem) {
       return t('lastMethod');
     case 'validation_failed':
       return t('fixFields');
+    case 'deletion_pending':
+      return t('deletionPending');
+    case 'account_pending_deletion':
+      return t('pendingDeletion');
+    case 'reauthentication_required':
+      return t('signInAgainFirst');
     default:
       return problem.detail ? String(problem.detail) : t('unexpected', { code: problem.code });
   }

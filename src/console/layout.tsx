@@ -14,6 +14,8 @@ export interface PageContext {
   productName: string;
   providers: ConsoleProvider[];
   redirectUri: string;
+  /** ACCOUNT_DELETION_GRACE in whole days, for the deletion's explanation. */
+  deletionGraceDays: number;
 }
 
 export type PageId =
@@ -25,10 +27,13 @@ export type PageId =
   | 'cancel-registration'
   | 'revoke-provider-link'
   | 'oauth-callback'
+  | 'confirm-email-change'
+  | 'cancel-account-deletion'
   | 'overview'
   | 'sessions'
   | 'activity'
   | 'security'
+  | 'data'
   | 'not-found';
 
 /** What app.js imports, on every page (public/account/). */
@@ -41,6 +46,7 @@ const ACCOUNT_NAV = [
   ['sessions', '/account/sessions'],
   ['activity', '/account/activity'],
   ['security', '/account/security'],
+  ['data', '/account/data'],
 ] as const;
 
 /** JSON for a data block: `<` escaped so that no string can close the element. */

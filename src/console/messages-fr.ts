@@ -14,6 +14,7 @@ export const fr: Messages = {
     sessions: 'Sessions',
     activity: 'Activité de connexion',
     security: 'Sécurité',
+    data: 'Vos données',
   },
   fields: {
     email: 'Adresse email',
@@ -44,6 +45,8 @@ export const fr: Messages = {
     mfaIntro: 'Saisissez le code affiché par votre application d’authentification, ou un de vos codes de secours.',
     mfaSubmit: 'Valider',
     mfaRestart: 'Recommencer',
+    passkey: 'Se connecter avec une clé d’accès',
+    passkeyIntro: 'Aucun mot de passe à saisir : votre empreinte, votre visage ou le verrouillage de l’écran.',
   },
   register: {
     title: 'Créer un compte',
@@ -78,6 +81,15 @@ export const fr: Messages = {
   callback: {
     title: 'Connexion en cours',
   },
+  confirmEmailChange: {
+    title: 'Confirmer votre nouvelle adresse email',
+  },
+  cancelDeletion: {
+    title: 'Garder votre compte',
+    intro:
+      'Votre compte doit être supprimé. Appuyez sur le bouton pour annuler la suppression : le compte reste tel qu’il était, et vous vous reconnectez pour l’utiliser.',
+    submit: 'Garder mon compte',
+  },
   overview: {
     title: 'Votre compte',
     profile: 'Profil',
@@ -85,6 +97,7 @@ export const fr: Messages = {
     email: 'Adresse email',
     role: 'Rôle',
     mfa: 'Validation en deux étapes',
+    passkeys: 'Clés d’accès',
     memberSince: 'Membre depuis',
     lastSignIn: 'Dernière connexion',
     nextStep: 'Prochaine étape conseillée',
@@ -139,6 +152,37 @@ export const fr: Messages = {
       'Connectez-vous avec un compte Google ou GitHub en plus de votre mot de passe. Un retrait qui ne vous laisserait aucun moyen de connexion est refusé.',
     link: 'Lier {provider}',
     unlink: 'Délier {provider}',
+    passkeysTitle: 'Clés d’accès',
+    passkeysIntro:
+      'Connectez-vous avec votre empreinte, votre visage ou le verrouillage de l’écran au lieu d’un mot de passe. Une clé d’accès vaut à elle seule validation en deux étapes, et il n’y a rien à saisir ni à voler.',
+    passkeyName: 'Nom de la nouvelle clé d’accès (facultatif)',
+    passkeyNameHint: 'Par exemple « Ordinateur du travail ». Sans nom, le navigateur et le système la nomment.',
+    passkeyAdd: 'Ajouter une clé d’accès',
+  },
+  data: {
+    title: 'Vos données',
+    profileTitle: 'Nom d’utilisateur et langue',
+    language: 'Langue de cette console et de nos emails',
+    profileSubmit: 'Enregistrer',
+    emailTitle: 'Adresse email',
+    emailIntro:
+      'Nous envoyons un lien à la nouvelle adresse ; votre adresse ne change que lorsque vous le suivez, dans l’heure. Votre adresse actuelle est prévenue de la demande.',
+    currentEmail: 'Adresse actuelle',
+    newEmail: 'Nouvelle adresse email',
+    emailPasswordHint: 'Laissez-le vide si votre compte n’a pas de mot de passe.',
+    emailSubmit: 'Envoyer le lien de confirmation',
+    exportTitle: 'Télécharger vos données',
+    exportIntro:
+      'Tout ce que nous savons de vous, dans un fichier JSON : profil, état de la validation en deux étapes, comptes liés, sessions, tout l’historique de connexion et les événements de sécurité vous concernant. Jamais un mot de passe, une clé ou un jeton.',
+    exportSubmit: 'Télécharger mes données',
+    deleteTitle: 'Supprimer votre compte',
+    deleteIntro:
+      'Votre compte est supprimé {days} jours après votre demande. Dès la demande, toutes les sessions sont déconnectées et personne ne peut plus se connecter au compte. Nous vous envoyons un lien par email : le suivre pendant ces {days} jours annule la suppression et conserve tout. Ensuite, le compte et ses données sont effacés définitivement.',
+    deletePasswordHint: 'Obligatoire si votre compte a un mot de passe.',
+    deleteCode:
+      'Code de votre application d’authentification, ou code de secours (si la validation en deux étapes est activée)',
+    deleteUnderstood: 'Je comprends que mon compte et ses données sont effacés après {days} jours si je n’annule pas.',
+    deleteSubmit: 'Supprimer mon compte',
   },
   reauth: {
     title: 'Confirmez que c’est vous',
@@ -264,5 +308,49 @@ export const fr: Messages = {
     lastMethod: 'Refusé : c’est le seul moyen qui vous reste pour vous connecter.',
     providerInUse: 'Ce compte {provider} est déjà lié à un autre compte.',
     providerAlreadyLinked: 'Un autre compte {provider} est déjà lié au vôtre.',
+    passkeyAdded: '« {name} » est ajoutée : vous pouvez vous connecter avec dès maintenant.',
+    passkeyRenamed: 'La clé d’accès s’appelle maintenant « {name} ».',
+    passkeyRemoved: '« {name} » est retirée.',
+    passkeyCancelled: 'Aucune clé d’accès n’a été créée : la demande a été annulée ou a expiré.',
+    passkeyExists: 'Cet appareil détient déjà une clé d’accès pour votre compte.',
+    passkeyRejected: 'La clé d’accès n’a pas pu être vérifiée. Réessayez.',
+    passkeyUnsupported: 'Ce navigateur ne sait pas utiliser les clés d’accès.',
+    passkeySignInCancelled:
+      'Aucune clé d’accès n’a été utilisée. Réessayez, ou connectez-vous avec votre mot de passe.',
+    passkeyFailed: 'Cette clé d’accès n’a pas fonctionné. Réessayez, ou connectez-vous avec votre mot de passe.',
+    noPasskeys: 'Aucune clé d’accès pour l’instant.',
+    passkeyAddedAt: 'Ajoutée le {time}',
+    passkeyLastUsed: 'dernière utilisation le {time}',
+    passkeyNeverUsed: 'jamais utilisée',
+    passkeySynced: 'synchronisée',
+    passkeyCountOne: '1 clé d’accès',
+    passkeyCount: '{count} clés d’accès',
+    passkeyNone: 'Aucune',
+    rename: 'Renommer',
+    renameLabel: 'Renommer {name}',
+    newName: 'Nouveau nom pour « {name} »',
+    remove: 'Retirer',
+    removeLabel: 'Retirer {name}',
+    save: 'Enregistrer',
+    cancel: 'Annuler',
+    nextPasskey:
+      'Ajoutez une clé d’accès : connectez-vous avec votre empreinte, votre visage ou le verrouillage de l’écran, sans rien à saisir ni à voler.',
+    nextPasskeyAction: 'Ajouter une clé d’accès',
+    profileSaved: 'Enregistré.',
+    nothingChanged: 'Rien à enregistrer : changez d’abord le nom d’utilisateur ou la langue.',
+    emailChangeSent: 'Nous avons envoyé un lien à {email}. Votre adresse change lorsque vous le suivez (dans l’heure).',
+    emailChanged: 'Votre adresse email est changée. Connectez-vous avec la nouvelle adresse.',
+    emailInUse: 'Un autre compte utilise maintenant cette adresse.',
+    confirmingEmail: 'Confirmation de votre nouvelle adresse email…',
+    exporting: 'Préparation de vos données…',
+    exported: 'Vos données sont téléchargées ({file}).',
+    needUnderstood: 'Cochez la case pour confirmer.',
+    deletionRequested:
+      'Votre compte sera supprimé le {date}. Nous vous avons envoyé par email un lien qui annule la suppression d’ici là.',
+    deletionPending: 'Ce compte doit déjà être supprimé.',
+    pendingDeletion:
+      'Ce compte est en cours de suppression. L’email que nous vous avons envoyé contient un lien pour l’annuler.',
+    signInAgainFirst: 'Pour cela, déconnectez-vous, reconnectez-vous, puis réessayez dans les 10 minutes.',
+    deletionCancelled: 'La suppression est annulée : votre compte est conservé. Reconnectez-vous pour l’utiliser.',
   },
 };

@@ -6,7 +6,7 @@ import type { AppEnv } from '../env';
 import { chooseLanguage, LANGUAGE_COOKIE, MESSAGES } from './language';
 import { Layout, type PageContext, type PageId } from './layout';
 import type { Messages } from './messages-en';
-import { ActivityPage, OverviewPage, SecurityPage, SessionsPage } from './pages/account';
+import { ActivityPage, DataPage, OverviewPage, SecurityPage, SessionsPage } from './pages/account';
 import {
   ConfirmLinkPage,
   ForgotPasswordPage,
@@ -66,6 +66,7 @@ const PAGES: Record<string, PageSpec> = {
     signedIn: true,
     body: (ctx) => <SecurityPage ctx={ctx} />,
   },
+  '/data': { id: 'data', title: (t) => t.data.title, signedIn: true, body: (ctx) => <DataPage ctx={ctx} /> },
   '/sign-in': { id: 'sign-in', title: (t) => t.signIn.title, signedIn: false, body: (ctx) => <SignInPage ctx={ctx} /> },
   '/register': {
     id: 'register',
@@ -104,6 +105,20 @@ const PAGES: Record<string, PageSpec> = {
     title: (t) => t.revokeLink.title,
     signedIn: false,
     body: (ctx) => <ConfirmLinkPage ctx={ctx} intro={ctx.t.revokeLink.intro} submit={ctx.t.revokeLink.submit} />,
+  },
+  '/confirm-email-change': {
+    id: 'confirm-email-change',
+    title: (t) => t.confirmEmailChange.title,
+    signedIn: false,
+    body: (ctx) => <VerifyEmailPage ctx={ctx} />,
+  },
+  '/cancel-account-deletion': {
+    id: 'cancel-account-deletion',
+    title: (t) => t.cancelDeletion.title,
+    signedIn: false,
+    body: (ctx) => (
+      <ConfirmLinkPage ctx={ctx} intro={ctx.t.cancelDeletion.intro} submit={ctx.t.cancelDeletion.submit} safe />
+    ),
   },
   '/oauth/callback': {
     id: 'oauth-callback',
@@ -150,7 +165,15 @@ export const consoleRoutes = new Hono<AppEnv>({ strict: false })
     const config = c.get('config');
     const { providers, redirectUri } = consoleProviders(config, url.origin);
     const t = MESSAGES[language];
-    const ctx: PageContext = { language, t, here: url, productName: config.mfa.issuer, providers, redirectUri };
+    const ctx: PageContext = {
+      language,
+      t,
+      here: url,
+      productName: config.mfa.issuer,
+      providers,
+      redirectUri,
+      deletionGraceDays: Math.max(1, Math.round(config.accountDeletionGrace / 86_400)),
+    };
     const page = (
       <Layout ctx={ctx} page={spec.id} title={spec.title(t)} signedIn={spec.signedIn}>
         {spec.body(ctx)}

@@ -7,7 +7,7 @@ import { requireAuth } from '../middleware/require-auth';
 import { errors, json, MessageBody, problem } from '../openapi/responses';
 import { routes } from '../openapi/routes-factory';
 import { scopeOf } from '../scope';
-import { clearRefreshCookie, refreshTokenSource } from './cookie';
+import { clearRefreshCookie, cookieSettingsOf, refreshTokenSource } from './cookie';
 import { refreshSession } from './refresh';
 import {
   EmptyBody,
@@ -31,7 +31,7 @@ const refresh = createRoute({
   tags: ['Sessions'],
   summary: 'Rotate the refresh token and get a new access token',
   description:
-    'Each refresh token is rotated once. Presented again within REFRESH_REUSE_GRACE seconds of its rotation (several tabs refreshing at once), while its child is still the live token, it answers with that same child; any other earlier token of the session revokes the whole session (reuse of a stolen token). With REFRESH_COOKIE=true, a body without `refresh_token` refreshes with the cookie, from an allowed Origin only.',
+    'Each refresh token is rotated once. Presented again within REFRESH_REUSE_GRACE seconds of its rotation (several tabs refreshing at once), while its child is still the live token, it answers with that same child; any other earlier token of the session revokes the whole session (reuse of a stolen token). With REFRESH_COOKIE=true, a body without `refresh_token` refreshes with the cookie, from an allowed Origin only; from the service’s own Origin (the account console) it does so in any configuration.',
   middleware: [rateLimit('refreshPerIp', byClientIp)] as const,
   request: {
     body: { content: { 'application/json': { schema: RefreshRequest } }, required: false },
@@ -109,8 +109,8 @@ export const sessionRoutes = routes()
     const scope = scopeOf(c);
     const source = refreshTokenSource(c, c.req.valid('json').refresh_token);
     if (!source.ok) {
-      // Without cookie mode the body's token is simply required, as it always was.
-      if (!scope.config.refreshCookie.enabled) throw validationError([{ field: 'refresh_token', message: 'Required' }]);
+      // Without cookie mode (another origin, REFRESH_COOKIE off) the body's token is simply required, as it always was.
+      if (!cookieSettingsOf(c)) throw validationError([{ field: 'refresh_token', message: 'Required' }]);
       throw failure(source.reason);
     }
     const result = await refreshSession(scope, source.token);

@@ -5,12 +5,12 @@ export const RefreshRequest = z
   .strictObject({
     refresh_token: opaqueToken.optional().openapi({
       description:
-        'Required, except with REFRESH_COOKIE=true when the refresh cookie is sent instead (then from an allowed Origin)',
+        "Required, except when the refresh cookie is sent instead: with REFRESH_COOKIE=true from an allowed Origin, or in any configuration from the service's own Origin",
     }),
   })
   .openapi('RefreshRequest', { example: { refresh_token: 'your-refresh-token-from-login-0123456789' } });
 
-/** The refresh cookie (REFRESH_COOKIE=true): host-only by default, or for REFRESH_COOKIE_DOMAIN. */
+/** The refresh cookie (REFRESH_COOKIE=true, or the service's own origin): host-only by default, or for REFRESH_COOKIE_DOMAIN. */
 export const RefreshCookies = z.object({
   '__Host-refresh_token': z
     .string()
@@ -29,7 +29,7 @@ export const RefreshCookies = z.object({
 export const refreshCookieHeader = {
   'Set-Cookie': {
     description:
-      'With REFRESH_COOKIE=true: the refresh token as an HttpOnly, Secure, SameSite cookie (`__Host-refresh_token`, or `__Secure-refresh_token` with REFRESH_COOKIE_DOMAIN), or its removal (`Max-Age=0`)',
+      "With REFRESH_COOKIE=true, or for a request from the service's own Origin: the refresh token as an HttpOnly, Secure, SameSite cookie (`__Host-refresh_token`, or `__Secure-refresh_token` with REFRESH_COOKIE_DOMAIN), or its removal (`Max-Age=0`)",
     schema: { type: 'string' as const },
   },
 };

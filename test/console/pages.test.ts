@@ -19,6 +19,7 @@ const PAGES = [
   ['/account/sessions', 'sessions', 'Sessions'],
   ['/account/activity', 'activity', 'Sign-in activity'],
   ['/account/security', 'security', 'Security'],
+  ['/account/data', 'data', 'Your data'],
   ['/account/sign-in', 'sign-in', 'Sign in'],
   ['/account/register', 'register', 'Create an account'],
   ['/account/forgot-password', 'forgot-password', 'Forgot your password'],
@@ -27,9 +28,11 @@ const PAGES = [
   ['/account/cancel-registration?token=abc', 'cancel-registration', 'An account you did not create'],
   ['/account/revoke-provider-link?token=abc', 'revoke-provider-link', 'A sign-in method you did not add'],
   ['/account/oauth/callback?code=x&state=y', 'oauth-callback', 'Signing you in'],
+  ['/account/confirm-email-change?token=abc', 'confirm-email-change', 'Confirm your new email address'],
+  ['/account/cancel-account-deletion?token=abc', 'cancel-account-deletion', 'Keep your account'],
 ] as const;
 
-const SIGNED_IN_PAGES = new Set(['overview', 'sessions', 'activity', 'security']);
+const SIGNED_IN_PAGES = new Set(['overview', 'sessions', 'activity', 'security', 'data']);
 
 describe('console pages', () => {
   it.each(PAGES)('%s is an HTML page with its heading, one script and one stylesheet', async (path, id, heading) => {
@@ -85,6 +88,33 @@ describe('console pages', () => {
     });
     expect(response.status).toBe(303);
     expect(response.headers.get('Location')).toBe('/account/sign-in');
+  });
+
+  it('the data page explains the grace period from ACCOUNT_DELETION_GRACE, in days', async () => {
+    const standard = await (await page('/account/data')).text();
+    expect(standard).toContain('Your account is deleted 7 days after you ask.');
+    expect(standard).toContain('<a href="/account/data" aria-current="page">Your data</a>');
+    const short = await (
+      await page('/account/data', { 'Accept-Language': 'fr' }, { ACCOUNT_DELETION_GRACE: '172800' })
+    ).text();
+    expect(short).toContain('Votre compte est supprimé 2 jours après votre demande.');
+  });
+
+  it('security has the passkeys section, sign-in the passkey button, the overview a passkey row', async () => {
+    const security = await (await page('/account/security')).text();
+    expect(security).toContain('<h2 id="passkeys-section-title">Passkeys</h2>');
+    expect(security).toContain('<form method="post" id="passkey-add-form" class="card">');
+    const signIn = await (await page('/account/sign-in')).text();
+    expect(signIn).toContain(
+      '<button type="button" class="secondary" id="passkey-sign-in">Sign in with a passkey</button>',
+    );
+    const overview = await (await page('/account/')).text();
+    expect(overview).toContain('<dd data-field="passkeys"></dd>');
+  });
+
+  it('the deletion-cancel landing page offers a plain (not dangerous-looking) button', async () => {
+    const html = await (await page('/account/cancel-account-deletion?token=abc')).text();
+    expect(html).toContain('<button type="submit">Keep my account</button>');
   });
 
   it('serves the bare /account path too', async () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Secret, TOTP } from 'otpauth';
@@ -55,6 +55,9 @@ beforeAll(async () => {
       GITHUB_OAUTH_URL: github.url,
       GITHUB_API_URL: github.url,
       OAUTH_REDIRECT_URIS: 'http://localhost:{port}/account/oauth/callback',
+      // The walk signs in some 40 times from one address within a few minutes (a passkey sign-in
+      // counts twice); the per-IP limit has tests of its own.
+      RATE_LIMIT_LOGIN_IP: '600/60',
     },
   });
   site = `http://localhost:${new URL(server.url).port}`;
@@ -167,8 +170,8 @@ const heading = () => page.getByRole('heading', { level: 1 });
 
 describe('the account console in Chromium', () => {
   const stamp = Date.now();
-  const email = `console.${stamp}@example.com`;
-  const username = `console_${stamp}`;
+  let email = `console.${stamp}@example.com`;
+  let username = `console_${stamp}`;
   let secret = '';
   let backupCodes: string[] = [];
 
@@ -184,6 +187,8 @@ describe('the account console in Chromium', () => {
     );
     expect(transferred).toBeGreaterThan(5_000);
     expect(transferred).toBeLessThan(100_000);
+    // Kept with the screenshots, for the README's figure.
+    writeFileSync(path.join(SCREENSHOTS, '..', 'first-page-bytes.txt'), `${transferred}\n`);
     await checkPage('register');
     // Keyboard: the first Tab reaches the skip link, which moves on to the page's content.
     await page.keyboard.press('Tab');
@@ -220,13 +225,17 @@ describe('the account console in Chromium', () => {
     await message().filter({ hasText: 'Wrong email address or password.' }).waitFor();
 
     await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL((url) => url.pathname === '/account/');
     await page.locator('[data-field="username"]').filter({ hasText: username }).waitFor();
     expect(await page.locator('[data-field="email"]').textContent()).toBe(`${email} verified`);
     expect(await page.locator('[data-field="role"]').textContent()).toBe('Student');
     expect(await page.locator('[data-field="mfa"]').textContent()).toBe('Off');
-    await page.locator('#next-step-text').filter({ hasText: 'Turn on two-step verification' }).waitFor();
+    expect(await page.locator('[data-field="passkeys"]').textContent()).toBe('None');
+    await page.locator('#next-step-text').filter({ hasText: 'Add a passkey' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Add a passkey' }).getAttribute('href')).toBe(
+      '/account/security#passkeys-section',
+    );
     await checkPage('overview');
     // The tokens are in memory only.
     expect(await page.evaluate(() => localStorage.length + sessionStorage.length)).toBe(0);
@@ -278,7 +287,7 @@ describe('the account console in Chromium', () => {
 
     await page.getByLabel('Email address').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
     await checkPage('sign-in-mfa');
     const code = page.getByLabel('Code from your authenticator app, or a backup code');
@@ -292,7 +301,8 @@ describe('the account console in Chromium', () => {
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.waitForURL((url) => url.pathname === '/account/');
     await page.locator('[data-field="mfa"]').filter({ hasText: 'On' }).waitFor();
-    await page.locator('#next-step-text').filter({ hasText: 'check the devices' }).waitFor();
+    // Still no passkey: that stays the recommendation.
+    await page.locator('#next-step-text').filter({ hasText: 'Add a passkey' }).waitFor();
   });
 
   it('asks for the password again for a change once the sign-in is 10 minutes old', { timeout: 90_000 }, async () => {
@@ -322,6 +332,69 @@ describe('the account console in Chromium', () => {
     expect(fresh).toHaveLength(8);
     expect(fresh.filter((code) => backupCodes.includes(code))).toEqual([]);
     backupCodes = fresh;
+  });
+
+  it('adds a passkey with the virtual authenticator (confirming it is you), renames it, signs in with it', {
+    timeout: 90_000,
+  }, async () => {
+    // Chromium's virtual authenticator: a platform authenticator whose fingerprint check passes.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable', { enableUI: false });
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    await ageSignIns(email);
+    await page.locator('#passkey-list').filter({ hasText: 'No passkey yet.' }).waitFor();
+    await page.getByLabel('Name of the new passkey (optional)').fill('Test laptop');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    // The sign-in is 11 minutes old (previous test): the page asks for the password first.
+    const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+    await dialog.waitFor();
+    await dialog.getByLabel('Password').fill(PASSWORD);
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await message().filter({ hasText: '“Test laptop” is added: you can sign in with it now.' }).waitFor();
+    const passkeys = page.locator('#passkey-list > li.passkey');
+    await expect.poll(() => passkeys.count()).toBe(1);
+    expect(await passkeys.locator('h3').textContent()).toBe('Test laptop');
+    expect(await passkeys.locator('.hint').textContent()).toMatch(/^Added .* · never used$/);
+    const held = (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
+    expect(held).toHaveLength(1);
+    expect(held[0]).toMatchObject({ isResidentCredential: true, rpId: 'localhost' });
+    await checkPage('security-passkeys');
+
+    // The same authenticator again: the API excludes the passkeys the account has.
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await message().filter({ hasText: 'This device already holds a passkey for your account.' }).waitFor();
+
+    await page.getByRole('button', { name: 'Rename Test laptop' }).click();
+    await page.getByLabel('New name for “Test laptop”').fill('Work laptop');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await message().filter({ hasText: 'The passkey is now called “Work laptop”.' }).waitFor();
+    await passkeys.locator('h3').filter({ hasText: 'Work laptop' }).waitFor();
+
+    await navTo('Overview');
+    await page.locator('[data-field="passkeys"]').filter({ hasText: '1 passkey' }).waitFor();
+    await page.locator('#next-step-text').filter({ hasText: 'check the devices' }).waitFor();
+    await checkPage('overview-passkey');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL('**/account/sign-in');
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    // No email, no password, no second step: the passkey is both factors.
+    await page.waitForURL((url) => url.pathname === '/account/');
+    await page.locator('[data-field="username"]').filter({ hasText: username }).waitFor();
+    await navTo('Security');
+    await passkeys
+      .locator('.hint')
+      .filter({ hasText: /· last used / })
+      .waitFor();
   });
 
   it('links GitHub in a second window, signs in with it through the MFA step, and unlinks it', {
@@ -443,12 +516,140 @@ describe('the account console in Chromium', () => {
     await heading().filter({ hasText: 'Your account' }).waitFor();
   });
 
-  it('a reload signs out (tokens live in memory until the refresh cookie), back to sign-in', {
+  it('stays signed in across a reload and in a new tab (the HttpOnly refresh cookie, no setting)', {
     timeout: 60_000,
   }, async () => {
     await navTo('Sessions');
     await page.waitForURL('**/account/sessions');
+    const cookies = await context.cookies();
+    const refresh = cookies.find((cookie) => cookie.name === '__Host-refresh_token');
+    expect(refresh).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
     await page.reload();
+    await page.locator('#session-list > li.current').getByText('This device').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/account/sessions');
+    // Still nothing in storage: the access token is in memory, the refresh token in the cookie.
+    expect(
+      await page.evaluate(() => localStorage.length + sessionStorage.length + document.cookie.length),
+    ).toBeLessThan(
+      30, // at most the console's language cookie, never a token
+    );
+    expect(await page.evaluate(() => document.cookie)).not.toContain('refresh');
+
+    const tab = await context.newPage();
+    try {
+      await tab.goto(`${site}/account/`);
+      await tab.locator('[data-field="username"]').filter({ hasText: username }).waitFor({ timeout: 30_000 });
+    } finally {
+      await tab.close();
+    }
+  });
+
+  it('Your data: changes the username and the language, and downloads the data', { timeout: 90_000 }, async () => {
+    await navTo('Your data');
+    await page.waitForURL('**/account/data');
+    await page.locator('#current-email').filter({ hasText: email }).waitFor();
+    expect(await page.getByRole('textbox', { name: 'Username', exact: true }).inputValue()).toBe(username);
+    expect(await page.getByRole('button', { name: 'Delete my account' }).isVisible()).toBe(true);
+    await page.getByText('Your account is deleted 7 days after you ask.').waitFor();
+    await checkPage('data');
+
+    username = `${username}_x`;
+    await page.getByRole('textbox', { name: 'Username', exact: true }).fill(username);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await message().filter({ hasText: 'Saved.' }).waitFor();
+    await page.getByLabel('Language of this console and of our emails').selectOption('fr');
+    await page.getByRole('button', { name: 'Save' }).click();
+    // The console follows the account's new language.
+    await heading().filter({ hasText: 'Vos données' }).waitFor();
+    await message().filter({ hasText: 'Enregistré.' }).waitFor();
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+    await checkPage('data-fr');
+    await page.getByLabel('Langue de cette console et de nos emails').selectOption('en');
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+    await heading().filter({ hasText: 'Your data' }).waitFor();
+    await expect.poll(() => page.getByRole('textbox', { name: 'Username', exact: true }).inputValue()).toBe(username);
+
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download my data' }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/^account-export-\d{4}-\d{2}-\d{2}\.json$/);
+    const exported = JSON.parse(readFileSync(await file.path(), 'utf8'));
+    expect(exported).toMatchObject({ format: 'auth-service/account-export', profile: { email, username } });
+    expect(exported.login_history.length).toBeGreaterThan(3);
+    await message()
+      .filter({ hasText: `Your data is downloaded (${file.suggestedFilename()}).` })
+      .waitFor();
+  });
+
+  it('changes the email address through the link sent to the new one', { timeout: 90_000 }, async () => {
+    const newEmail = `moved.${stamp}@example.com`;
+    await page.getByLabel('New email address').fill(newEmail);
+    await page.getByLabel('Current password').fill('Wrong-Horse9!');
+    await page.getByRole('button', { name: 'Send the confirmation link' }).click();
+    await page.locator('#email-password-error').filter({ hasText: 'Wrong password.' }).waitFor();
+    await page.getByLabel('Current password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Send the confirmation link' }).click();
+    await message()
+      .filter({ hasText: `We sent a link to ${newEmail}.` })
+      .waitFor();
+
+    await page.goto(await emailedLink(newEmail, 'confirm-email-change'));
+    await message().filter({ hasText: 'Your email address is changed.' }).waitFor();
+    await checkPage('confirm-email-change');
+    email = newEmail;
+    // A new document: the session comes back from the cookie.
+    await page.goto(`${site}/account/data`);
+    await page.locator('#current-email').filter({ hasText: newEmail }).waitFor();
+  });
+
+  it('requests the deletion (signed out, told how to cancel), cancels it from the email, signs in again', {
+    timeout: 120_000,
+  }, async () => {
+    const deletion = page.getByRole('region', { name: 'Delete your account' });
+    await deletion.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await deletion.getByLabel(/^Code from your authenticator app, or a backup code \(when/).fill(backupCodes[3]!);
+    await deletion.getByRole('button', { name: 'Delete my account' }).click();
+    await page.locator('#delete-understood-error').filter({ hasText: 'Tick the box to confirm.' }).waitFor();
+    await deletion.getByLabel(/^I understand that my account and its data are erased after 7 days/).check();
+    await deletion.getByRole('button', { name: 'Delete my account' }).click();
+    await page.waitForURL('**/account/sign-in');
+    await message()
+      .filter({ hasText: /^Your account will be deleted on .*We emailed you a link that cancels/ })
+      .waitFor();
+    expect(await page.getByRole('button', { name: 'Sign out' }).isHidden()).toBe(true);
+    // Signed out for real: a reload finds no session, and a sign-in is refused while it is pending.
+    await page.goto(`${site}/account/`);
+    await page.waitForURL('**/account/sign-in');
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await message().filter({ hasText: 'This account is being deleted.' }).waitFor();
+
+    const cancel = await emailedLink(email, 'cancel-account-deletion');
+    await page.goto(cancel);
+    await checkPage('cancel-account-deletion');
+    await page.getByRole('button', { name: 'Keep my account' }).click();
+    await message().filter({ hasText: 'The deletion is cancelled: your account is kept.' }).waitFor();
+    // The link works once.
+    await page.goto(cancel);
+    await page.getByRole('button', { name: 'Keep my account' }).click();
+    await message().filter({ hasText: 'This link is not valid any more' }).waitFor();
+
+    await page.goto(`${site}/account/sign-in`);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.waitForURL((url) => url.pathname === '/account/');
+    await page.locator('[data-field="email"]').filter({ hasText: email }).waitFor();
+  });
+
+  it('removes the passkey, and signing out ends the session in every tab of this browser', {
+    timeout: 60_000,
+  }, async () => {
+    await navTo('Security');
+    await page.getByRole('button', { name: 'Remove Work laptop' }).click();
+    await message().filter({ hasText: '“Work laptop” is removed.' }).waitFor();
+    await page.locator('#passkey-list').filter({ hasText: 'No passkey yet.' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL('**/account/sign-in');
+    expect((await context.cookies()).map((cookie) => cookie.name)).not.toContain('__Host-refresh_token');
+    await page.goto(`${site}/account/sessions`);
     await page.waitForURL('**/account/sign-in?next=%2Faccount%2Fsessions');
     await message().filter({ hasText: 'Sign in to see this page.' }).waitFor();
   });
@@ -497,7 +698,7 @@ describe('the email-link pages in Chromium', () => {
     await page.getByRole('link', { name: 'Go to sign-in' }).click();
     await page.getByLabel('Email address').fill(email);
     await page.getByLabel('Password').fill(NEW_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL((url) => url.pathname === '/account/');
   });
 
@@ -533,6 +734,18 @@ describe('the email-link pages in Chromium', () => {
     // The same token no longer verifies anything.
     await page.goto(await emailedLink(email, 'verify-email'));
     await message().filter({ hasText: 'This link is not valid any more' }).waitFor();
+  });
+
+  it('the email-change and deletion-cancel pages say so when their link is not valid', {
+    timeout: 60_000,
+  }, async () => {
+    await page.goto(`${site}/account/confirm-email-change?token=${'x'.repeat(43)}`);
+    await message().filter({ hasText: 'This link is not valid any more' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Go to sign-in' }).isVisible()).toBe(true);
+    await checkPage('confirm-email-change-invalid');
+    await page.goto(`${site}/account/cancel-account-deletion`);
+    await message().filter({ hasText: 'This link is not valid any more' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Keep my account' }).isHidden()).toBe(true);
   });
 
   it('the other pages pass axe too: provider-link revocation, OAuth callback, not found', {

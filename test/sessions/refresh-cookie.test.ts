@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type CallOptions, call, del, get, json, PASSWORD, post, problem } from '../helpers/api';
+import { BASE, type CallOptions, call, del, get, json, PASSWORD, post, problem } from '../helpers/api';
 import { captureConsole } from '../helpers/mail';
 import { userWithMfa } from '../helpers/mfa';
 import { assertion, passkeySignIn, withPasskey } from '../helpers/passkeys';
@@ -295,5 +295,83 @@ describe('cookie-mode configuration', () => {
     ]) {
       await problem(await get('health/', { env: { ...COOKIE_MODE, ...env } }), 503, 'service_unavailable');
     }
+  });
+});
+
+describe('default configuration: the service’s own origin (the account console) gets the cookie', () => {
+  const OWN = { Origin: BASE };
+
+  it('a sign-in from the own origin sets the host-only cookie, the JSON body unchanged; another origin gets none', async () => {
+    const user = await registerVerified();
+    const own = await post('login/', { email: user.email, password: PASSWORD }, { headers: OWN });
+    expect(own.status).toBe(200);
+    const body = await json(own);
+    expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_at', 'message', 'refresh_token', 'user']);
+    expect(onlyCookie(own)).toEqual({
+      name: '__Host-refresh_token',
+      value: body.refresh_token,
+      attributes: {
+        path: '/',
+        'max-age': expect.stringMatching(/^\d+$/),
+        httponly: true,
+        secure: true,
+        samesite: 'Strict',
+      },
+    });
+    const others: Record<string, string>[] = [{ Origin: APP }, { Origin: 'http://auth.test' }, {}];
+    for (const headers of others) {
+      const other = await post('login/', { email: user.email, password: PASSWORD }, { headers });
+      expect(other.status).toBe(200);
+      expect(setCookies(other)).toEqual([]);
+    }
+  });
+
+  it('refreshes by cookie from the own origin: the new token in the cookie only; logout clears it', async () => {
+    const user = await registerVerified();
+    const login = await post('login/', { email: user.email, password: PASSWORD }, { headers: OWN });
+    const first = onlyCookie(login);
+    const response = await call('POST', '/api/auth/refresh/', {
+      headers: { Cookie: cookieHeader(first.value), ...OWN },
+    });
+    expect(response.status).toBe(200);
+    const answer = await json(response);
+    expect(Object.keys(answer).sort()).toEqual(['access_token', 'expires_at', 'session_token']);
+    const next = onlyCookie(response);
+    expect(next.value).not.toBe(first.value);
+    expect(sessionIdOf(next.value)).toBe(sessionIdOf(first.value));
+    // No CORS credentials are needed (or given) on the own origin.
+    expect(response.headers.get('Access-Control-Allow-Credentials')).toBeNull();
+
+    const logout = await post('logout/', undefined, { token: answer.access_token, headers: OWN });
+    expect(logout.status).toBe(200);
+    expect(onlyCookie(logout)).toMatchObject({
+      name: '__Host-refresh_token',
+      value: '',
+      attributes: { 'max-age': '0' },
+    });
+    await problem(
+      await call('POST', '/api/auth/refresh/', { headers: { Cookie: cookieHeader(next.value), ...OWN } }),
+      401,
+      'invalid_refresh_token',
+    );
+  });
+
+  it('refuses a cookie-only refresh from a foreign or missing Origin (CSRF): the cookie is not read, the session untouched', async () => {
+    const user = await registerVerified();
+    const cookie = onlyCookie(await post('login/', { email: user.email, password: PASSWORD }, { headers: OWN }));
+    const foreign: Record<string, string>[] = [{ Origin: 'https://evil.example' }, { Origin: 'null' }, {}];
+    for (const headers of foreign) {
+      const refused = await call('POST', '/api/auth/refresh/', {
+        headers: { Cookie: cookieHeader(cookie.value), ...headers },
+      });
+      const body = await problem(refused, 400, 'validation_failed');
+      expect(body.errors).toEqual([{ field: 'refresh_token', message: 'Required' }]);
+      expect(setCookies(refused)).toEqual([]);
+    }
+    expect(await sessionRow(sessionIdOf(cookie.value))).toMatchObject({ revoked_at: null, refresh_generation: 0 });
+  });
+
+  it('the own origin without any cookie: 401, like cookie mode', async () => {
+    await problem(await call('POST', '/api/auth/refresh/', { headers: OWN }), 401, 'invalid_refresh_token');
   });
 });

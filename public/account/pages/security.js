@@ -2,6 +2,7 @@
 import { api } from '../api.js';
 import { pageSignal } from '../navigation.js';
 import { linkInPopup, providerNamed } from '../oauth.js';
+import { passkeysSection } from '../passkeys.js';
 import { withReauth } from '../reauth.js';
 import {
   byId,
@@ -208,5 +209,5 @@ export async function start() {
   passwordSection();
   mfaSection();
   providersSection();
-  await loadUser();
+  if (await loadUser()) await passkeysSection(user);
 }

@@ -4,6 +4,7 @@ import { navigate, safeNext } from '../navigation.js';
 import { providerNamed, startSignIn } from '../oauth.js';
 import * as session from '../session.js';
 import { byId, fieldError, fieldValue, onSubmit, queryParam, say, show, showProblem, t, whileBusy } from '../ui.js';
+import { passkeysSupported, usePasskey } from '../webauthn.js';
 
 /** A second step started elsewhere (an OAuth sign-in that answered 428), waiting for this page. */
 let pendingMfa = /** @type {string | null} */ (null);
@@ -83,6 +84,29 @@ export function start() {
       });
       if (result.ok) say(t('verificationResent'), 'success');
       else showProblem(result.problem);
+    }),
+  );
+
+  const passkey = byId('passkey-sign-in');
+  show(passkey.closest('section'), passkeysSupported());
+  passkey.addEventListener('click', () =>
+    whileBusy(passkey, async () => {
+      say('');
+      const options = await api('POST', 'login/passkey/options/', { auth: false, body: {} });
+      if (!options.ok) return showProblem(options.problem);
+      let response;
+      try {
+        response = await usePasskey(options.data.options);
+      } catch {
+        return say(t('passkeySignInCancelled'), 'error'); // cancelled, timed out, or no passkey here
+      }
+      const result = await api('POST', 'login/passkey/', {
+        auth: false,
+        body: { response, remember_me: byId('remember-me').checked },
+      });
+      if (result.ok) return signedIn(result.data, next);
+      if (result.problem.code === 'invalid_credentials') return say(t('passkeyFailed'), 'error');
+      showProblem(result.problem);
     }),
   );
 

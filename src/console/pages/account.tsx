@@ -18,6 +18,8 @@ export function OverviewPage({ ctx }: { ctx: PageContext }) {
           <dd data-field="role" />
           <dt>{t.overview.mfa}</dt>
           <dd data-field="mfa" />
+          <dt>{t.overview.passkeys}</dt>
+          <dd data-field="passkeys" />
           <dt>{t.overview.memberSince}</dt>
           <dd data-field="created" />
           <dt>{t.overview.lastSignIn}</dt>
@@ -224,6 +226,23 @@ export function SecurityPage({ ctx }: { ctx: PageContext }) {
           </form>
         </div>
       </Section>
+      <Section id="passkeys-section" title={t.security.passkeysTitle}>
+        <p>{t.security.passkeysIntro}</p>
+        <ul id="passkey-list" class="passkeys" aria-busy="true">
+          <li>{t.loading}</li>
+        </ul>
+        <form method="post" id="passkey-add-form" class="card">
+          <Field
+            id="passkey-name"
+            name="name"
+            label={t.security.passkeyName}
+            hint={t.security.passkeyNameHint}
+            required={false}
+            maxlength={64}
+          />
+          <button type="submit">{t.security.passkeyAdd}</button>
+        </form>
+      </Section>
       {ctx.providers.length > 0 ? (
         <Section id="providers-section" title={t.security.providersTitle}>
           <p>{t.security.providersIntro}</p>
@@ -242,6 +261,117 @@ export function SecurityPage({ ctx }: { ctx: PageContext }) {
           </ul>
         </Section>
       ) : null}
+    </>
+  );
+}
+
+const LANGUAGE_CHOICES = [
+  ['en', 'English'],
+  ['fr', 'Français'],
+] as const;
+
+/** Your data: profile, email address, the export, and deletion with its grace period. */
+export function DataPage({ ctx }: { ctx: PageContext }) {
+  const { t } = ctx;
+  const days = ctx.deletionGraceDays;
+  return (
+    <>
+      <Section id="profile-section" title={t.data.profileTitle}>
+        <form method="post" id="profile-form" class="card">
+          <Field
+            id="username"
+            name="username"
+            label={t.fields.username}
+            hint={t.fields.usernameHint}
+            autocomplete="username"
+            maxlength={30}
+          />
+          <div class="field">
+            <label for="locale">{t.data.language}</label>
+            <select id="locale" name="locale">
+              {LANGUAGE_CHOICES.map(([value, name]) => (
+                <option value={value} lang={value} selected={value === ctx.language}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="submit">{t.data.profileSubmit}</button>
+        </form>
+      </Section>
+      <Section id="email-section" title={t.data.emailTitle}>
+        <p>{t.data.emailIntro}</p>
+        <p>
+          {t.data.currentEmail}: <strong id="current-email">{t.loading}</strong>
+        </p>
+        <form method="post" id="email-form" class="card">
+          <input type="text" name="username" autocomplete="username" hidden />
+          <Field
+            id="new-email"
+            name="new_email"
+            type="email"
+            label={t.data.newEmail}
+            autocomplete="email"
+            maxlength={254}
+          />
+          <Field
+            id="email-password"
+            name="password"
+            type="password"
+            label={t.fields.currentPassword}
+            hint={t.data.emailPasswordHint}
+            autocomplete="current-password"
+            required={false}
+            maxlength={128}
+          />
+          <button type="submit">{t.data.emailSubmit}</button>
+        </form>
+      </Section>
+      <Section id="export-section" title={t.data.exportTitle}>
+        <p>{t.data.exportIntro}</p>
+        <button type="button" id="export">
+          {t.data.exportSubmit}
+        </button>
+      </Section>
+      <Section id="delete-section" title={t.data.deleteTitle}>
+        <p>{fill(t.data.deleteIntro, { days })}</p>
+        <form method="post" id="delete-form" class="card">
+          <input type="text" name="username" autocomplete="username" hidden />
+          <Field
+            id="delete-password"
+            name="password"
+            type="password"
+            label={t.fields.password}
+            hint={t.data.deletePasswordHint}
+            autocomplete="current-password"
+            required={false}
+            maxlength={128}
+          />
+          <div id="delete-code-field" hidden>
+            <Field
+              id="delete-code"
+              name="mfa_code"
+              label={t.data.deleteCode}
+              autocomplete="one-time-code"
+              required={false}
+              maxlength={9}
+            />
+          </div>
+          <div class="check">
+            <input
+              type="checkbox"
+              id="delete-understood"
+              name="understood"
+              aria-describedby="delete-understood-error"
+            />
+            <label for="delete-understood">{fill(t.data.deleteUnderstood, { days })}</label>
+          </div>
+          <p class="field-error" id="delete-understood-error" hidden />
+          <button type="submit" class="danger">
+            {t.data.deleteSubmit}
+          </button>
+        </form>
+      </Section>
     </>
   );
 }

@@ -54,6 +54,13 @@ export function SignInPage({ ctx }: { ctx: PageContext }) {
         <p>
           {t.signIn.noAccount} <a href="/account/register">{t.signIn.register}</a>
         </p>
+        <section class="passkey-sign-in" aria-labelledby="passkey-title">
+          <h2 id="passkey-title">{t.signIn.passkey}</h2>
+          <p class="hint">{t.signIn.passkeyIntro}</p>
+          <button type="button" class="secondary" id="passkey-sign-in">
+            {t.signIn.passkey}
+          </button>
+        </section>
         <ProviderButtons ctx={ctx} />
       </div>
       <section id="mfa-step" aria-labelledby="mfa-title" hidden>
@@ -192,12 +199,13 @@ export function VerifyEmailPage({ ctx }: { ctx: PageContext }) {
 }
 
 /** "This wasn't me" pages: nothing happens until the person presses the button. */
-export function ConfirmLinkPage({ ctx, intro, submit }: { ctx: PageContext; intro: string; submit: string }) {
+export function ConfirmLinkPage(props: { ctx: PageContext; intro: string; submit: string; safe?: boolean }) {
+  const { ctx, intro, submit } = props;
   return (
     <>
       <p>{intro}</p>
       <form method="post" id="confirm-form">
-        <button type="submit" class="danger">
+        <button type="submit" class={props.safe ? undefined : 'danger'}>
           {submit}
         </button>
       </form>
