@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
-import { secureHeaders } from 'hono/secure-headers';
 import { accountRoutes } from './accounts/routes';
 import { adminRoutes } from './admin/routes';
 import { consoleHeaders, consoleRoutes } from './console/routes';
@@ -20,6 +19,7 @@ import { errorResponse } from './middleware/error-response';
 import { jsonBody } from './middleware/json-body';
 import { noStore } from './middleware/no-store';
 import { requestId } from './middleware/request-id';
+import { apiHeaders } from './middleware/security-headers';
 import { validationHook } from './middleware/validation';
 import { oauthRoutes } from './oauth/routes';
 import { registerSecuritySchemes } from './openapi/document';
@@ -31,16 +31,6 @@ import { registrationRoutes } from './registration/routes';
 import { refreshCookies } from './sessions/cookie';
 import { sessionRoutes } from './sessions/routes';
 import { signInRoutes } from './sign-in/routes';
-
-/**
- * The API's headers, on every answer (404s outside /api included): nothing it answers is a page, so
- * nothing may load or frame it. Browser pages set their own policy on top.
- */
-const apiHeaders = secureHeaders({
-  contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-  strictTransportSecurity: 'max-age=63072000; includeSubDomains',
-  crossOriginResourcePolicy: 'cross-origin',
-});
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
@@ -57,7 +47,7 @@ export function createApp() {
   // The API reference (issue 14) is the one page under /api: its own policy, wrapping the API's
   // headers in the same way; see src/openapi/reference-page.ts.
   app.use(`/api/auth${REFERENCE_PATH}/*`, referenceHeaders);
-  app.use(apiHeaders);
+  app.use(apiHeaders); // on every answer, 404s outside /api included: nothing the API answers is a page
   app.use(requestId(), accessLog(), noStore(), configuration(), clientInfo());
 
   // The JSON API group: an origin allowlist for browsers, and bounded JSON bodies.

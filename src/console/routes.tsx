@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Child } from 'hono/jsx';
-import { secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from '../env';
+import { sameOriginPageHeaders } from '../middleware/security-headers';
 import { chooseLanguage, LANGUAGE_COOKIE, MESSAGES } from './language';
 import { Layout, type PageContext, type PageId } from './layout';
 import type { Messages } from './messages-en';
@@ -19,24 +19,8 @@ import {
 } from './pages/public';
 import { consoleProviders } from './providers';
 
-/**
- * The console's pages: same-origin only. Scripts, styles and API calls come from this origin; the
- * one exception is `data:` images, for the MFA QR code the API sends as an SVG data URI (an image
- * cannot run script). No inline script or style, no eval, no framing.
- */
-export const consoleHeaders = secureHeaders({
-  contentSecurityPolicy: {
-    defaultSrc: ["'none'"],
-    scriptSrc: ["'self'"],
-    styleSrc: ["'self'"],
-    imgSrc: ["'self'", 'data:'],
-    connectSrc: ["'self'"],
-    formAction: ["'self'"],
-    baseUri: ["'none'"],
-    frameAncestors: ["'none'"],
-  },
-  strictTransportSecurity: 'max-age=63072000; includeSubDomains',
-});
+/** The console's pages: same-origin only, and their forms post to this origin. */
+export const consoleHeaders = sameOriginPageHeaders({ formsPostTo: 'self' });
 
 interface PageSpec {
   id: PageId;

@@ -1,4 +1,4 @@
-import { secureHeaders } from 'hono/secure-headers';
+import { sameOriginPageHeaders } from '../middleware/security-headers';
 
 /**
  * The API reference at `/api/auth/docs`: Swagger UI (swagger-ui-dist, Apache-2.0) rendering
@@ -27,22 +27,5 @@ export const referencePage = ({ assets, document }: { assets: string; document: 
 </html>
 `;
 
-/**
- * The reference page's headers: the API's `default-src 'none'` opened just enough for a page made
- * of this origin's scripts and styles that fetches this origin's document. Swagger UI draws its
- * icons as `data:` SVGs in its stylesheet, hence `img-src data:`.
- */
-export const referenceHeaders = secureHeaders({
-  contentSecurityPolicy: {
-    defaultSrc: ["'none'"],
-    scriptSrc: ["'self'"],
-    styleSrc: ["'self'"],
-    imgSrc: ["'self'", 'data:'],
-    connectSrc: ["'self'"],
-    baseUri: ["'none'"],
-    formAction: ["'none'"],
-    frameAncestors: ["'none'"],
-  },
-  strictTransportSecurity: 'max-age=63072000; includeSubDomains',
-  crossOriginResourcePolicy: 'same-origin',
-});
+/** The reference page's headers: it has no form of its own. */
+export const referenceHeaders = sameOriginPageHeaders({ formsPostTo: 'none' });
