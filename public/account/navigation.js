@@ -71,8 +71,21 @@ export function safeNext(next) {
   return next?.startsWith('/account/') ? next : '/account/';
 }
 
-/** Starts the module of the page in the document, after checking it may be seen. */
+/**
+ * Starts the module of the page in the document, after checking it may be seen. The body stays
+ * `aria-busy` until then: the server-rendered buttons do nothing before their module has started,
+ * and assistive technology (and the browser tests) can tell.
+ */
 export async function startPage() {
+  document.body.setAttribute('aria-busy', 'true');
+  try {
+    await startPageModule();
+  } finally {
+    document.body.removeAttribute('aria-busy');
+  }
+}
+
+async function startPageModule() {
   const { page, signedIn } = document.body.dataset;
   const signOut = /** @type {HTMLButtonElement | null} */ (document.getElementById('sign-out'));
   if (signedIn === 'required' && !session.isSignedIn() && !(await session.restore())) {

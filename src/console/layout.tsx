@@ -142,7 +142,8 @@ export function Layout(props: { ctx: PageContext; page: PageId; title: string; s
           <link rel="modulepreload" href={`/account/${module}`} />
         ))}
       </head>
-      <body data-page={page} data-signed-in={signedIn ? 'required' : 'no'}>
+      {/* aria-busy until the page's script has started: its buttons do nothing before (navigation.js) */}
+      <body data-page={page} data-signed-in={signedIn ? 'required' : 'no'} aria-busy="true">
         <a class="skip" href="#main">
           {t.skipToContent}
         </a>
