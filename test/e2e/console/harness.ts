@@ -54,7 +54,7 @@ export interface ConsoleHarness {
   checkPage(name: string): Promise<void>;
   ageSignIns(email: string): Promise<void>;
   message(): Locator;
-  /** A link of the account navigation (other links may share its words). */
+  /** Follows a link of the account navigation (other links may share its words), until its page has started. */
   navTo(name: string, navigation?: string): Promise<void>;
   heading(): Locator;
 }
@@ -178,6 +178,7 @@ function harnessOf(
      * which the page's CSP does not cover (a <script> tag would be refused, rightly).
      */
     async checkPage(name) {
+      await page.locator('body:not([aria-busy])').waitFor(); // checked and pictured as a person sees it
       await page.evaluate(axeSource);
       const violations = await page.evaluate(async () => {
         const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<any> } }).axe;
@@ -213,8 +214,15 @@ function harnessOf(
     },
 
     message: () => page.locator('#message'),
-    navTo: (name, navigation = 'Account pages') =>
-      page.getByRole('navigation', { name: navigation }).getByRole('link', { name, exact: true }).click(),
+    navTo: async (name, navigation = 'Account pages') => {
+      const link = page.getByRole('navigation', { name: navigation }).getByRole('link', { name, exact: true });
+      const target = new URL((await link.getAttribute('href'))!, page.url()).pathname;
+      await link.click();
+      // The new page is shown (its address is pushed as its body is swapped in, aria-busy), then its
+      // module has started: before that its buttons do nothing, as for a person clicking too early.
+      await page.waitForURL((url) => url.pathname === target);
+      await page.locator('body:not([aria-busy])').waitFor();
+    },
     heading: () => page.getByRole('heading', { level: 1 }),
   };
 }
