@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
+import type { Browser, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './chromium';
 import { type DevServer, startDevServer } from './dev-server';
 
 /**
@@ -13,16 +14,6 @@ import { type DevServer, startDevServer } from './dev-server';
  */
 
 const PASSWORD = 'Correct-Horse9!';
-const BROWSER_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let pages: Server;
 let service: DevServer;
@@ -44,7 +35,7 @@ beforeAll(async () => {
   service = await startDevServer({ vars: { CORS_ORIGINS: origin, WEBAUTHN_ORIGINS: origin } });
   api = `${service.url}/api/auth/`;
 
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: BROWSER_ARGS, timeout: 60_000 });
+  browser = await launchChromium();
   page = await browser.newPage();
   await page.goto(origin);
   cdp = await page.context().newCDPSession(page);

@@ -1,28 +1,19 @@
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './chromium';
 import { type DevServer, startDevServer } from './dev-server';
 
 /**
  * /api/auth/docs in real Chromium (Debian's `chromium` package) on the dev server: the reference
  * renders every operation of the document, under its own CSP, with no request leaving the service.
  */
-const BROWSER_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let server: DevServer;
 let browser: Browser;
 
 beforeAll(async () => {
   server = await startDevServer();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: BROWSER_ARGS, timeout: 60_000 });
+  browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {

@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { launchChromium } from '../chromium';
 import { type DevServer, localFilesOf, startDevServer } from '../dev-server';
 import { type FakeGitHub, startFakeGitHub } from '../fake-github';
 
@@ -14,16 +15,6 @@ import { type FakeGitHub, startFakeGitHub } from '../fake-github';
  * test-results/screenshots/. Needs Debian's `chromium` package.
  */
 
-const BROWSER_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 export const PASSWORD = 'Correct-Horse9!';
@@ -81,7 +72,7 @@ export async function startConsoleHarness(): Promise<ConsoleHarness> {
         RATE_LIMIT_LOGIN_IP: '600/60',
       },
     });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: BROWSER_ARGS, timeout: 60_000 });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-GB', acceptDownloads: true });
     // Not subject to the page's CSP (it comes through DevTools), so it can watch for violations.
     await context.addInitScript(() => {
