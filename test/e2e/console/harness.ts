@@ -47,6 +47,15 @@ export interface ConsoleHarness {
   message(): Locator;
   /** Follows a link of the account navigation (other links may share its words), until its page has started. */
   navTo(name: string, navigation?: string): Promise<void>;
+  /**
+   * Waits until the page in the document has started (its body is no longer aria-busy): before
+   * that its buttons do nothing, so a click would be lost, as a person's would.
+   */
+  ready(): Promise<void>;
+  /** The console page at this address is shown and started (after a click that navigates). */
+  shown(url: Parameters<Page['waitForURL']>[0]): Promise<void>;
+  /** Opens an address in the page, as a person following a link, and waits until it has started. */
+  open(url: string, options?: Parameters<Page['goto']>[1]): ReturnType<Page['goto']>;
   heading(): Locator;
 }
 
@@ -126,6 +135,8 @@ function harnessOf(
     throw new Error(`${pattern} not seen in the server output`);
   }
 
+  const ready = () => page.locator('body:not([aria-busy])').waitFor();
+
   return {
     ...parts,
     site: `http://localhost:${new URL(server.url).port}`,
@@ -169,7 +180,7 @@ function harnessOf(
      * which the page's CSP does not cover (a <script> tag would be refused, rightly).
      */
     async checkPage(name) {
-      await page.locator('body:not([aria-busy])').waitFor(); // checked and pictured as a person sees it
+      await ready(); // checked and pictured as a person sees it
       await page.evaluate(axeSource);
       const violations = await page.evaluate(async () => {
         const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<any> } }).axe;
@@ -212,7 +223,17 @@ function harnessOf(
       // The new page is shown (its address is pushed as its body is swapped in, aria-busy), then its
       // module has started: before that its buttons do nothing, as for a person clicking too early.
       await page.waitForURL((url) => url.pathname === target);
-      await page.locator('body:not([aria-busy])').waitFor();
+      await ready();
+    },
+    ready,
+    async shown(url) {
+      await page.waitForURL(url);
+      await ready();
+    },
+    async open(url, options) {
+      const response = await page.goto(url, options);
+      await ready();
+      return response;
     },
     heading: () => page.getByRole('heading', { level: 1 }),
   };

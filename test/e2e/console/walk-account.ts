@@ -25,7 +25,7 @@ export function accountPagesSteps(h: ConsoleHarness, walk: Walk) {
     expect(other.status).toBe(200);
 
     await h.navTo('Sessions');
-    await h.page.waitForURL('**/account/sessions');
+    await h.shown('**/account/sessions');
     const sessions = h.page.locator('#session-list > li');
     await expect.poll(() => sessions.count()).toBe(2);
     const current = h.page.locator('#session-list > li.current');
@@ -54,7 +54,7 @@ export function accountPagesSteps(h: ConsoleHarness, walk: Walk) {
     await h.api('POST', 'logout/', undefined, signedIn.body.access_token);
     const shown = { ok: statistics.successful_logins, failed: statistics.failed_logins };
     await h.navTo('Sign-in activity');
-    await h.page.waitForURL('**/account/activity');
+    await h.shown('**/account/activity');
     const total = shown.ok + shown.failed;
     await h.page
       .locator('#per-day-caption')
@@ -83,7 +83,7 @@ export function accountPagesSteps(h: ConsoleHarness, walk: Walk) {
 
   it('switches to French without losing the session', { timeout: 60_000 }, async () => {
     await h.page.getByRole('link', { name: 'Français' }).click();
-    await h.page.waitForURL((url) => url.pathname === '/account/activity' && url.search === '');
+    await h.shown((url) => url.pathname === '/account/activity' && url.search === '');
     await h.heading().filter({ hasText: 'Activité de connexion' }).waitFor();
     expect(await h.page.getAttribute('html', 'lang')).toBe('fr');
     await h.page
@@ -101,11 +101,12 @@ export function accountPagesSteps(h: ConsoleHarness, walk: Walk) {
     timeout: 60_000,
   }, async () => {
     await h.navTo('Sessions');
-    await h.page.waitForURL('**/account/sessions');
+    await h.shown('**/account/sessions');
     const cookies = await h.context.cookies();
     const refresh = cookies.find((cookie) => cookie.name === '__Host-refresh_token');
     expect(refresh).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
     await h.page.reload();
+    await h.ready();
     await h.page.locator('#session-list > li.current').getByText('This device').waitFor();
     expect(new URL(h.page.url()).pathname).toBe('/account/sessions');
     // Still nothing in storage: the access token is in memory, the refresh token in the cookie.
@@ -127,7 +128,7 @@ export function accountPagesSteps(h: ConsoleHarness, walk: Walk) {
 
   it('Your data: changes the username and the language, and downloads the data', { timeout: 90_000 }, async () => {
     await h.navTo('Your data');
-    await h.page.waitForURL('**/account/data');
+    await h.shown('**/account/data');
     await h.page.locator('#current-email').filter({ hasText: walk.email }).waitFor();
     expect(await h.page.getByRole('textbox', { name: 'Username', exact: true }).inputValue()).toBe(walk.username);
     expect(await h.page.getByRole('button', { name: 'Delete my account' }).isVisible()).toBe(true);
@@ -181,12 +182,12 @@ export function accountPagesSteps(h: ConsoleHarness, walk: Walk) {
       .filter({ hasText: `We sent a link to ${newEmail}.` })
       .waitFor();
 
-    await h.page.goto(await h.emailedLink(newEmail, 'confirm-email-change'));
+    await h.open(await h.emailedLink(newEmail, 'confirm-email-change'));
     await h.message().filter({ hasText: 'Your email address is changed.' }).waitFor();
     await h.checkPage('confirm-email-change');
     walk.email = newEmail;
     // A new document: the session comes back from the cookie.
-    await h.page.goto(`${h.site}/account/data`);
+    await h.open(`${h.site}/account/data`);
     await h.page.locator('#current-email').filter({ hasText: newEmail }).waitFor();
   });
 
@@ -200,31 +201,31 @@ export function accountPagesSteps(h: ConsoleHarness, walk: Walk) {
     await h.page.locator('#delete-understood-error').filter({ hasText: 'Tick the box to confirm.' }).waitFor();
     await deletion.getByLabel(/^I understand that my account and its data are erased after 7 days/).check();
     await deletion.getByRole('button', { name: 'Delete my account' }).click();
-    await h.page.waitForURL('**/account/sign-in');
+    await h.shown('**/account/sign-in');
     await h
       .message()
       .filter({ hasText: /^Your account will be deleted on .*We emailed you a link that cancels/ })
       .waitFor();
     expect(await h.page.getByRole('button', { name: 'Sign out' }).isHidden()).toBe(true);
     // Signed out for real: a reload finds no session, and a sign-in is refused while it is pending.
-    await h.page.goto(`${h.site}/account/`);
-    await h.page.waitForURL('**/account/sign-in');
+    await h.open(`${h.site}/account/`);
+    await h.shown('**/account/sign-in');
     await h.page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await h.message().filter({ hasText: 'This account is being deleted.' }).waitFor();
 
     const cancel = await h.emailedLink(walk.email, 'cancel-account-deletion');
-    await h.page.goto(cancel);
+    await h.open(cancel);
     await h.checkPage('cancel-account-deletion');
     await h.page.getByRole('button', { name: 'Keep my account' }).click();
     await h.message().filter({ hasText: 'The deletion is cancelled: your account is kept.' }).waitFor();
     // The link works once.
-    await h.page.goto(cancel);
+    await h.open(cancel);
     await h.page.getByRole('button', { name: 'Keep my account' }).click();
     await h.message().filter({ hasText: 'This link is not valid any more' }).waitFor();
 
-    await h.page.goto(`${h.site}/account/sign-in`);
+    await h.open(`${h.site}/account/sign-in`);
     await h.page.getByRole('button', { name: 'Sign in with a passkey' }).click();
-    await h.page.waitForURL((url) => url.pathname === '/account/');
+    await h.shown((url) => url.pathname === '/account/');
     await h.page.locator('[data-field="email"]').filter({ hasText: walk.email }).waitFor();
   });
 
@@ -236,10 +237,10 @@ export function accountPagesSteps(h: ConsoleHarness, walk: Walk) {
     await h.message().filter({ hasText: '“Work laptop” is removed.' }).waitFor();
     await h.page.locator('#passkey-list').filter({ hasText: 'No passkey yet.' }).waitFor();
     await h.page.getByRole('button', { name: 'Sign out' }).click();
-    await h.page.waitForURL('**/account/sign-in');
+    await h.shown('**/account/sign-in');
     expect((await h.context.cookies()).map((cookie) => cookie.name)).not.toContain('__Host-refresh_token');
-    await h.page.goto(`${h.site}/account/sessions`);
-    await h.page.waitForURL('**/account/sign-in?next=%2Faccount%2Fsessions');
+    await h.open(`${h.site}/account/sessions`);
+    await h.shown('**/account/sign-in?next=%2Faccount%2Fsessions');
     await h.message().filter({ hasText: 'Sign in to see this page.' }).waitFor();
   });
 }

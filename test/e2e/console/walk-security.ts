@@ -25,7 +25,7 @@ export function newWalk(): Walk {
  */
 export function signUpAndSecuritySteps(h: ConsoleHarness, walk: Walk) {
   it('registers, and verifies the address through the emailed link', { timeout: 120_000 }, async () => {
-    await h.page.goto(`${h.site}/account/register`, { waitUntil: 'networkidle' });
+    await h.open(`${h.site}/account/register`, { waitUntil: 'networkidle' });
     await expect(h.heading().textContent()).resolves.toBe('Create an account');
     // Fast on a phone: the whole first page (document, stylesheet, modules) weighs well under 100 KB.
     const transferred = await h.page.evaluate(() =>
@@ -56,14 +56,14 @@ export function signUpAndSecuritySteps(h: ConsoleHarness, walk: Walk) {
       .waitFor();
     expect(await h.page.locator('#register-form').isHidden()).toBe(true);
 
-    await h.page.goto(await h.emailedLink(walk.email, 'verify-email'));
+    await h.open(await h.emailedLink(walk.email, 'verify-email'));
     await h.message().filter({ hasText: 'Your email address is verified' }).waitFor();
     await h.checkPage('verify-email');
   });
 
   it('signs in, sees the overview and its recommended next step', { timeout: 60_000 }, async () => {
     await h.page.getByRole('link', { name: 'Go to sign-in' }).click();
-    await h.page.waitForURL('**/account/sign-in');
+    await h.shown('**/account/sign-in');
     await h.checkPage('sign-in');
     // With the keyboard alone: the focus is on the new page's heading, the form comes next.
     await h.page.keyboard.press('Tab');
@@ -76,7 +76,7 @@ export function signUpAndSecuritySteps(h: ConsoleHarness, walk: Walk) {
 
     await h.page.getByLabel('Password').fill(PASSWORD);
     await h.page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await h.page.waitForURL((url) => url.pathname === '/account/');
+    await h.shown((url) => url.pathname === '/account/');
     await h.page.locator('[data-field="username"]').filter({ hasText: walk.username }).waitFor();
     expect(await h.page.locator('[data-field="email"]').textContent()).toBe(`${walk.email} verified`);
     expect(await h.page.locator('[data-field="role"]').textContent()).toBe('Student');
@@ -93,7 +93,7 @@ export function signUpAndSecuritySteps(h: ConsoleHarness, walk: Walk) {
 
   it('turns MFA on with the key read from the page, and keeps the backup codes', { timeout: 60_000 }, async () => {
     await h.navTo('Security');
-    await h.page.waitForURL('**/account/security');
+    await h.shown('**/account/security');
     await h.page.locator('#mfa-status').filter({ hasText: 'Off' }).waitFor();
     await h.checkPage('security');
 
@@ -131,7 +131,7 @@ export function signUpAndSecuritySteps(h: ConsoleHarness, walk: Walk) {
 
   it('signs out, and signs in again through the MFA step', { timeout: 60_000 }, async () => {
     await h.page.getByRole('button', { name: 'Sign out' }).click();
-    await h.page.waitForURL('**/account/sign-in');
+    await h.shown('**/account/sign-in');
     await h.message().filter({ hasText: 'You are signed out.' }).waitFor();
     expect(await h.page.getByRole('button', { name: 'Sign out' }).isHidden()).toBe(true);
 
@@ -149,7 +149,7 @@ export function signUpAndSecuritySteps(h: ConsoleHarness, walk: Walk) {
     const totp = new TOTP({ secret: Secret.fromBase32(walk.secret) });
     await code.fill(totp.generate({ timestamp: Date.now() + 30_000 }));
     await h.page.getByRole('button', { name: 'Verify' }).click();
-    await h.page.waitForURL((url) => url.pathname === '/account/');
+    await h.shown((url) => url.pathname === '/account/');
     await h.page.locator('[data-field="mfa"]').filter({ hasText: 'On' }).waitFor();
     // Still no passkey: that stays the recommendation.
     await h.page.locator('#next-step-text').filter({ hasText: 'Add a passkey' }).waitFor();
@@ -235,10 +235,10 @@ export function signUpAndSecuritySteps(h: ConsoleHarness, walk: Walk) {
     await h.checkPage('overview-passkey');
 
     await h.page.getByRole('button', { name: 'Sign out' }).click();
-    await h.page.waitForURL('**/account/sign-in');
+    await h.shown('**/account/sign-in');
     await h.page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     // No email, no password, no second step: the passkey is both factors.
-    await h.page.waitForURL((url) => url.pathname === '/account/');
+    await h.shown((url) => url.pathname === '/account/');
     await h.page.locator('[data-field="username"]').filter({ hasText: walk.username }).waitFor();
     await h.navTo('Security');
     await passkeys
@@ -263,7 +263,7 @@ export function signUpAndSecuritySteps(h: ConsoleHarness, walk: Walk) {
     await expect.poll(async () => (await popup).isClosed()).toBe(true);
 
     await h.page.getByRole('button', { name: 'Sign out' }).click();
-    await h.page.waitForURL('**/account/sign-in');
+    await h.shown('**/account/sign-in');
     await h.checkPage('sign-in-with-providers');
     await h.page.getByRole('button', { name: 'Continue with GitHub' }).click();
     // Back from GitHub: the account has MFA, so the sign-in page asks for the second step.
@@ -271,7 +271,7 @@ export function signUpAndSecuritySteps(h: ConsoleHarness, walk: Walk) {
     expect(new URL(h.page.url()).pathname).toBe('/account/sign-in');
     await h.page.getByLabel('Code from your authenticator app, or a backup code').fill(walk.backupCodes[2]!);
     await h.page.getByRole('button', { name: 'Verify' }).click();
-    await h.page.waitForURL((url) => url.pathname === '/account/');
+    await h.shown((url) => url.pathname === '/account/');
     await h.page.locator('[data-field="username"]').filter({ hasText: walk.username }).waitFor();
     expect(await h.page.evaluate(() => sessionStorage.length)).toBe(0); // state and verifier used up
 
