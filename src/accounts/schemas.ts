@@ -20,6 +20,20 @@ export const username = z
   .regex(/^[A-Za-z0-9_.-]{3,30}$/, 'Username must be 3-30 characters of letters, digits, "_", "." or "-"')
   .openapi({ example: 'johndoe' });
 
+/** The user the document's examples show. */
+const USER_EXAMPLE = {
+  id: '6f1c1f8e-6d5a-4a8e-9d3e-2f3c4b5a6d7e',
+  username: 'johndoe',
+  email: 'user@example.com',
+  role: 'STUDENT',
+  is_email_verified: true,
+  is_active: true,
+  is_suspended: false,
+  mfa_enabled: false,
+  last_login_at: '2026-11-30T08:05:00.000Z',
+  created_at: '2026-09-01T10:00:00.000Z',
+} as const;
+
 /** The user object of the seed's API. */
 export const PublicUser = z
   .object({
@@ -35,18 +49,7 @@ export const PublicUser = z
     created_at: z.iso.datetime(),
   })
   .openapi('User', {
-    example: {
-      id: '6f1c1f8e-6d5a-4a8e-9d3e-2f3c4b5a6d7e',
-      username: 'johndoe',
-      email: 'user@example.com',
-      role: 'STUDENT',
-      is_email_verified: true,
-      is_active: true,
-      is_suspended: false,
-      mfa_enabled: false,
-      last_login_at: '2026-11-30T08:05:00.000Z',
-      created_at: '2026-09-01T10:00:00.000Z',
-    },
+    example: USER_EXAMPLE,
   });
 
 // --- account self-service (issue 17) ---
@@ -55,19 +58,7 @@ export const locale = z.enum(['en', 'fr']).openapi({ description: 'The language 
 
 /** `me/`: the user object of the seed, plus what only its owner reads. */
 export const Me = PublicUser.extend({ locale }).openapi('Me', {
-  example: {
-    id: '6f1c1f8e-6d5a-4a8e-9d3e-2f3c4b5a6d7e',
-    username: 'johndoe',
-    email: 'user@example.com',
-    role: 'STUDENT',
-    is_email_verified: true,
-    is_active: true,
-    is_suspended: false,
-    mfa_enabled: false,
-    last_login_at: '2026-11-30T08:05:00.000Z',
-    created_at: '2026-09-01T10:00:00.000Z',
-    locale: 'en',
-  },
+  example: { ...USER_EXAMPLE, locale: 'en' },
 });
 
 export const ProfileUpdate = z

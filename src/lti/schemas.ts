@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { MfaRequiredProblem } from '../openapi/responses';
+import { MFA_REQUIRED_EXAMPLE, MfaRequiredProblem } from '../openapi/responses';
 import { LoginResponse } from '../sign-in/schemas';
 import { roleMappingSchema } from './roles';
 import { checkIssuer, checkPlatformUrl } from './url-policy';
@@ -200,17 +200,6 @@ export const ExchangeResponse = LoginResponse.extend({ lti: LtiLaunchContext }).
 export const ExchangeMfaProblem = MfaRequiredProblem.extend({ lti: LtiLaunchContext }).openapi(
   'LtiMfaRequiredProblem',
   {
-    example: {
-      type: 'urn:auth-service:problem:mfa_required',
-      title: 'MFA required',
-      status: 428,
-      detail: 'A code from your authenticator app (or a backup code) is required',
-      code: 'mfa_required',
-      requires_mfa: true,
-      user_id: '6f1c1f8e-6d5a-4a8e-9d3e-2f3c4b5a6d7e',
-      mfa_token: 'wQk0eR4b3c2d1e0f9g8h7i6j5k4l3m2n1o0p9q8r7s6',
-      message: 'MFA code required',
-      lti: EXAMPLE_CONTEXT,
-    },
+    example: { ...MFA_REQUIRED_EXAMPLE, lti: EXAMPLE_CONTEXT },
   },
 );

@@ -33,25 +33,26 @@ export const LockedProblem = Problem.extend({
   locked_until: z.iso.datetime().openapi({ description: 'When the lock ends (also in Retry-After)' }),
 }).openapi('LockedProblem');
 
+/** The 428 the document's examples show (LTI's exchange adds its launch context to it). */
+export const MFA_REQUIRED_EXAMPLE = {
+  type: 'urn:auth-service:problem:mfa_required',
+  title: 'MFA required',
+  status: 428,
+  detail: 'A code from your authenticator app (or a backup code) is required',
+  code: 'mfa_required',
+  requires_mfa: true,
+  user_id: '6f1c1f8e-6d5a-4a8e-9d3e-2f3c4b5a6d7e',
+  mfa_token: 'wQk0eR4b3c2d1e0f9g8h7i6j5k4l3m2n1o0p9q8r7s6',
+  message: 'MFA code required',
+} as const;
+
 /** 428: the password (or provider) was right; a second factor is due at `login/mfa/`. */
 export const MfaRequiredProblem = Problem.extend({
   requires_mfa: z.literal(true),
   user_id: z.uuid(),
   mfa_token: z.string().openapi({ description: 'Single use, 5 minutes; send it to login/mfa/ with the code' }),
   message: z.string(),
-}).openapi('MfaRequiredProblem', {
-  example: {
-    type: 'urn:auth-service:problem:mfa_required',
-    title: 'MFA required',
-    status: 428,
-    detail: 'A code from your authenticator app (or a backup code) is required',
-    code: 'mfa_required',
-    requires_mfa: true,
-    user_id: '6f1c1f8e-6d5a-4a8e-9d3e-2f3c4b5a6d7e',
-    mfa_token: 'wQk0eR4b3c2d1e0f9g8h7i6j5k4l3m2n1o0p9q8r7s6',
-    message: 'MFA code required',
-  },
-});
+}).openapi('MfaRequiredProblem', { example: MFA_REQUIRED_EXAMPLE });
 
 const problemContent = (schema: z.ZodType = Problem) => ({ [PROBLEM_MEDIA_TYPE]: { schema } });
 
